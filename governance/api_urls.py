@@ -1,0 +1,8 @@
+"""The REST API, version 1: each app's router mounted under /api/v1/."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("centers.api.urls")),
+    path("", include("grids.api.urls")),
+]

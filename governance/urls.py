@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from . import views
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="centers:tree", permanent=False), name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("status/", views.status, name="status"),
+    path("centers/", include("centers.urls")),
+    path("grids/", include("grids.urls")),
+    path("api/v1/", include("governance.api_urls")),
+    path("admin/", admin.site.urls),
+]
