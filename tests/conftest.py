@@ -1,0 +1,82 @@
+from types import SimpleNamespace
+
+import pytest
+
+from centers.choices import CenterLevel, Role
+from tests.factories import CenterFactory, GridFactory, MembershipFactory, UserFactory
+
+
+@pytest.fixture
+def center_tree(db):
+    """A real slice of Xiangyang's tree (official codes):
+
+    襄阳市 city
+    ├── 襄城区 county
+    │   ├── 真武山街道 township ── 檀溪社区, 凤雏社区 villages
+    │   └── 古城街道 township ──── 中山巷社区 village
+    └── 樊城区 county ── 汉江街道 township ── 高庄社区 village
+    """
+    city = CenterFactory(code="420600000000", name="襄阳市", level=CenterLevel.CITY)
+    county = CenterFactory(
+        code="420602000000", name="襄城区", level=CenterLevel.COUNTY, parent=city
+    )
+    township = CenterFactory(
+        code="420602001000", name="真武山街道", level=CenterLevel.TOWNSHIP, parent=county
+    )
+    village = CenterFactory(
+        code="420602001008", name="檀溪社区居委会", level=CenterLevel.VILLAGE, parent=township
+    )
+    village2 = CenterFactory(
+        code="420602001010", name="凤雏社区居委会", level=CenterLevel.VILLAGE, parent=township
+    )
+    sibling_township = CenterFactory(
+        code="420602002000", name="古城街道", level=CenterLevel.TOWNSHIP, parent=county
+    )
+    sibling_village = CenterFactory(
+        code="420602002001",
+        name="中山巷社区居委会",
+        level=CenterLevel.VILLAGE,
+        parent=sibling_township,
+    )
+    other_county = CenterFactory(
+        code="420606000000", name="樊城区", level=CenterLevel.COUNTY, parent=city
+    )
+    other_township = CenterFactory(
+        code="420606001000", name="汉江街道", level=CenterLevel.TOWNSHIP, parent=other_county
+    )
+    other_village = CenterFactory(
+        code="420606001001",
+        name="高庄社区居委会",
+        level=CenterLevel.VILLAGE,
+        parent=other_township,
+    )
+    grid = GridFactory(village=village, code="420602001008001", name="檀溪第一网格")
+    sibling_grid = GridFactory(
+        village=sibling_village, code="420602002001001", name="中山巷第一网格"
+    )
+    return SimpleNamespace(
+        city=city,
+        county=county,
+        township=township,
+        village=village,
+        village2=village2,
+        sibling_township=sibling_township,
+        sibling_village=sibling_village,
+        other_county=other_county,
+        other_township=other_township,
+        other_village=other_village,
+        grid=grid,
+        sibling_grid=sibling_grid,
+    )
+
+
+@pytest.fixture
+def member(db):
+    """member(center, role) → a user holding that role at that center."""
+
+    def make(center, role=Role.STAFF, **user_kwargs):
+        user = UserFactory(**user_kwargs)
+        MembershipFactory(user=user, center=center, role=role)
+        return user
+
+    return make
