@@ -15,6 +15,8 @@ def heartbeat_record(*, worker: str) -> WorkerHeartbeat:
             worker=worker, defaults={"last_beat_at": now, "beats": 1}
         )
         if not created:
-            WorkerHeartbeat.objects.filter(pk=beat.pk).update(last_beat_at=now, beats=F("beats") + 1)
+            WorkerHeartbeat.objects.filter(pk=beat.pk).update(
+                last_beat_at=now, beats=F("beats") + 1
+            )
             beat.refresh_from_db()
     return beat
