@@ -20,7 +20,7 @@ __all__ = [
     "is_code_ancestor",
 ]
 
-CODE_RE = re.compile(r"^\d{12}$")
+CODE_RE = re.compile(r"\A[0-9]{12}\Z")
 # (end offset, level) of each segment.
 _SEGMENTS = (
     (2, CenterLevel.PROVINCE),

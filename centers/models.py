@@ -100,6 +100,8 @@ class Center(MPTTModel):
         verbose_name=_("类型"),
         max_length=24,
         choices=CenterKind.choices,
+        editable=False,
+        help_text=_("由区划代码推导"),
     )
     parent = TreeForeignKey(
         "self",
@@ -150,8 +152,6 @@ class Center(MPTTModel):
 
     def clean(self):
         super().clean()
-        if self.code and not self.level:
-            self.level = code_level(self.code)
         if self.code and self.level and code_level(self.code) != self.level:
             raise ValidationError({"level": _("层级与区划代码不符。")})
         if self.code and self.level:
@@ -167,7 +167,7 @@ class Center(MPTTModel):
             raise ValidationError({"parent": _("上级中心的区划代码必须是本中心代码的前缀。")})
 
     def save(self, *args, **kwargs):
-        if self.code and self.level and not self.kind:
+        if self.code and self.level:
             self.kind = code_kind(self.code, self.level)
         with center_tree_lock():
             super().save(*args, **kwargs)
