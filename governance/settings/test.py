@@ -3,7 +3,10 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import DATABASES, VAR_DIR
+from .base import DATABASES, REDIS_URL, VAR_DIR
+
+# One name per pytest-xdist worker ("main" without xdist), so parallel runs never share state.
+_TEST_RUN = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 SECRET_KEY = "test-only-not-secret"
 DEBUG = False
@@ -11,6 +14,20 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALLOWED_HOSTS = ["*"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not :memory:, so that a worker subprocess can share the test database.
-    DATABASES["default"]["TEST"] = {
-        "NAME": str(VAR_DIR / f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.sqlite3")
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{_TEST_RUN}.sqlite3")}
+
+# Celery: tests send to their own queue (and, on the filesystem broker, their own folders), so
+# a `make run` worker on the same machine never takes a test's message, nor a test worker a
+# developer's. tests/test_celery_worker.py starts a real worker with these same settings.
+CELERY_TASK_DEFAULT_QUEUE = f"zongzhi-test-{_TEST_RUN}"
+if not REDIS_URL:
+    _TEST_BROKER_DIR = VAR_DIR / f"test-broker-{_TEST_RUN}"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_TEST_BROKER_DIR / "queue"),
+        "data_folder_out": str(_TEST_BROKER_DIR / "queue"),
+        "processed_folder": str(_TEST_BROKER_DIR / "processed"),
+        "control_folder": str(_TEST_BROKER_DIR / "control"),
+        "store_processed": False,
     }
+    for _folder in ("queue", "processed", "control"):
+        (_TEST_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
