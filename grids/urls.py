@@ -1,5 +1,9 @@
+from django.urls import path
 
+from . import views
 
 app_name = "grids"
 
-urlpatterns = []
+urlpatterns = [
+    path("<str:code>/", views.detail, name="detail"),
+]

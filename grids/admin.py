@@ -1,0 +1,45 @@
+"""Django admin of grids and grid workers, scoped like the rest of the admin."""
+
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from governance.admin import ScopedAdminMixin
+from governance.masking import mask_phone
+
+from .models import Grid, GridWorker
+
+
+@admin.register(Grid)
+class GridAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "code", "village", "worker_count", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "code", "village__name", "village__code"]
+    autocomplete_fields = ["village"]
+    list_select_related = ["village"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(worker_total=Count("workers"))
+
+    @admin.display(description=_("网格员人数"), ordering="worker_total")
+    def worker_count(self, obj):
+        return obj.worker_total
+
+
+@admin.register(GridWorker)
+class GridWorkerAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "village", "masked_phone", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = [
+        "user__username",
+        "user__first_name",
+        "user__last_name",
+        "village__name",
+        "village__code",
+    ]
+    autocomplete_fields = ["user", "village", "grids"]
+    list_select_related = ["user", "village"]
+
+    @admin.display(description=_("手机号"))
+    def masked_phone(self, obj):
+        return mask_phone(obj.phone)
