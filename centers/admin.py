@@ -12,7 +12,8 @@ from governance.admin import ScopedAdminMixin
 
 from .models import Center, Department, Membership
 
-TREE_FIELDS = ["tree_id", "lft", "rght", "tree_depth"]
+# MPTT's own fields, shown read-only under Chinese labels (the model gives them none).
+TREE_FIELDS = ["tree_number", "tree_left", "tree_right", "tree_depth_shown"]
 
 
 @admin.register(Center)
@@ -20,7 +21,7 @@ class CenterAdmin(ScopedAdminMixin, MPTTModelAdmin):
     list_display = ["name", "code", "level", "kind", "is_active"]
     list_display_links = ["name"]
     list_filter = ["level", "kind", "is_active"]
-    search_fields = ["name", "code"]
+    search_fields = ["name", "^code"]
     autocomplete_fields = ["parent"]
     readonly_fields = ["kind", *TREE_FIELDS, "created_at", "updated_at"]
     list_per_page = 200
@@ -34,6 +35,22 @@ class CenterAdmin(ScopedAdminMixin, MPTTModelAdmin):
         ),
     ]
 
+    @admin.display(description=_("树编号"))
+    def tree_number(self, obj):
+        return obj.tree_id
+
+    @admin.display(description=_("左值"))
+    def tree_left(self, obj):
+        return obj.lft
+
+    @admin.display(description=_("右值"))
+    def tree_right(self, obj):
+        return obj.rght
+
+    @admin.display(description=_("树深度"))
+    def tree_depth_shown(self, obj):
+        return obj.tree_depth
+
     def get_actions(self, request):
         # No bulk delete: MPTT's bulk delete rebuilds the tree outside the tree lock.
         # A center is deleted from its own page, one at a time (and only when it has no
@@ -41,6 +58,12 @@ class CenterAdmin(ScopedAdminMixin, MPTTModelAdmin):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "parent":
+            # The autocomplete shows one chosen center: no "---" depth prefix on its label.
+            kwargs.setdefault("level_indicator", "")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from governance.admin import ScopedAdminMixin
 from governance.masking import mask_phone
+from governance.templatetags.zongzhi_ui import person_name
 
 from .models import Grid, GridWorker
 
@@ -28,7 +29,7 @@ class GridAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(GridWorker)
 class GridWorkerAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["__str__", "village", "masked_phone", "is_active"]
+    list_display = ["name", "village", "masked_phone", "is_active"]
     list_filter = ["is_active"]
     search_fields = [
         "user__username",
@@ -39,6 +40,10 @@ class GridWorkerAdmin(ScopedAdminMixin, admin.ModelAdmin):
     ]
     autocomplete_fields = ["user", "village", "grids"]
     list_select_related = ["user", "village"]
+
+    @admin.display(description=_("姓名"), ordering="user__last_name")
+    def name(self, obj):
+        return person_name(obj.user)
 
     @admin.display(description=_("手机号"))
     def masked_phone(self, obj):

@@ -76,6 +76,19 @@
     }
   });
 
+  // htmx may have pushed a new URL (search as you type) since the page was rendered: switch
+  // language back to where the user is now, not where the page started.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.classList || !form.classList.contains("lang-switch")) {
+      return;
+    }
+    var next = form.querySelector('input[name="next"]');
+    if (next) {
+      next.value = window.location.pathname + window.location.search;
+    }
+  });
+
   // Close the user menu when clicking elsewhere or pressing Escape.
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details.usermenu[open]").forEach(function (menu) {

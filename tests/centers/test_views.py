@@ -437,6 +437,10 @@ def test_admin_center_tree_is_indented_searchable_and_read_only(client, center_t
     assert change.status_code == 200
     for field in ["lft", "rght", "tree_id", "tree_depth"]:
         assert f'name="{field}"' not in html
+    assert "树编号" in html and "树深度" in html  # shown read-only, with Chinese labels
+    by_code = client.get(reverse("admin:centers_center_changelist"), {"q": "42060200"})
+    assert "中山巷社区居委会" in by_code.content.decode()
+    assert "高庄社区居委会" not in by_code.content.decode()
     assert 'name="parent"' in html and "admin-autocomplete" in html
     # No bulk delete of centers (MPTT's rebuild would run outside the tree lock).
     changelist = client.get(reverse("admin:centers_center_changelist"))

@@ -92,6 +92,7 @@ def test_admin_grid_workers_show_masked_phones(client, center_tree, walked_grid)
     client.force_login(UserFactory(username="admin", is_staff=True, is_superuser=True))
     body = client.get(reverse("admin:grids_gridworker_changelist")).content.decode()
     assert "139****5678" in body and "13912345678" not in body
+    assert "李建国" in body  # family name first
 
 
 def test_admin_heartbeats_are_read_only(client, db):
