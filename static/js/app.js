@@ -36,6 +36,22 @@
     }
   });
 
+  // The session ended while the page was open: the partial request was redirected to the
+  // login page. Go there with the whole page instead of pasting a login form into the tree.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    if (!xhr || !xhr.responseURL) {
+      return;
+    }
+    var url = new URL(xhr.responseURL);
+    if (url.pathname !== document.body.dataset.loginUrl) {
+      return;
+    }
+    event.detail.shouldSwap = false;
+    url.search = "?next=" + encodeURIComponent(window.location.pathname + window.location.search);
+    window.location.assign(url.toString());
+  });
+
   // A failed partial request (expired session, revoked access, server error): say so where
   // the content would have gone instead of failing silently.
   document.addEventListener("htmx:responseError", function (event) {

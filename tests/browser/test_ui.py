@@ -162,3 +162,14 @@ def test_status_and_admin_pages_for_a_superuser(page, live_server, center_tree, 
     page.goto(f"{live_server.url}/admin/centers/center/")
     expect(page.locator("#result_list")).to_contain_text("真武山街道")
     screenshot("12-admin-centers")
+
+
+def test_expired_session_sends_the_whole_page_to_login(
+    page, live_server, center_tree, township_user
+):
+    log_in(page, live_server, "zws_staff")
+    page.context.clear_cookies()
+    page.locator("#node-420602001000").get_by_role("button", name=re.compile("展开")).click()
+    expect(page).to_have_url(f"{live_server.url}/accounts/login/?next=%2Fcenters%2F")
+    expect(page.get_by_role("heading", name="用户登录")).to_be_visible()
+    expect(page.locator(".tree-children")).to_have_count(0)

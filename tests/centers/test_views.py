@@ -499,3 +499,13 @@ def test_admin_staff_cannot_create_a_root(client, center_tree, member):
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["parent"]
     assert not Center.objects.filter(code="420602001011").exists()
+
+
+def test_a_form_without_csrf_token_gets_a_chinese_explanation(center_tree, township_user):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(township_user)
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert response.status_code == 403
+    assert "页面已过期" in response.content.decode()
