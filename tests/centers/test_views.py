@@ -509,3 +509,12 @@ def test_a_form_without_csrf_token_gets_a_chinese_explanation(center_tree, towns
     response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
     assert response.status_code == 403
     assert "页面已过期" in response.content.decode()
+
+
+def test_a_user_without_memberships_is_told_so(client, center_tree):
+    client.force_login(UserFactory(username="nobody"))
+    response = client.get(reverse("centers:tree"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "您还没有任何中心的岗位，请联系管理员。" in body
+    assert "420600000000" not in body and 'class="tree-node"' not in body
