@@ -175,8 +175,8 @@ def township_short_name(name: str) -> str:
 
 
 def _office_phone(code: str, key: str) -> str:
-    """A deterministic 7-digit landline in Xiangyang's area code (0710)."""
-    return f"0710-{zlib.crc32(f'{code}:{key}'.encode()) % 9_000_000 + 1_000_000}"
+    """A deterministic 7-digit landline in Xiangyang's area code (0710), first digit 2–8."""
+    return f"0710-{zlib.crc32(f'{code}:{key}'.encode()) % 7_000_000 + 2_000_000}"
 
 
 def _department_specs(center: Center, county: Center | None, city: Center):
@@ -434,22 +434,27 @@ def demo_seed(*, password: str, reset_passwords: bool = False) -> DemoSeedResult
         result.memberships = _seed_memberships(wanted)
         result.grid_workers = _seed_grid_workers(villages, user_ids)
 
-    role_labels = dict(Role.choices)
     for login in DEMO_LOGINS:
-        role = "超级管理员" if login.role == SUPERUSER else role_labels[login.role]
         result.logins.append(
-            (login.username, str(role), by_code[login.center_code].name, login.note)
+            (login.username, _role_text(login.role), by_code[login.center_code].name, login.note)
         )
     village = by_code[DEMO_GRID_WORKER_VILLAGE_CODE]
     result.logins.append(
         (
             grid_worker_username(village.code),
-            str(role_labels[Role.GRID_WORKER]),
+            _role_text(Role.GRID_WORKER),
             village.name,
             "每个村/社区一名：grid+村级区划代码",
         )
     )
     return result
+
+
+def _role_text(role: str) -> str:
+    """调解员 mediator, 网格员 grid_worker, …: the label and the value people type in filters."""
+    if role == SUPERUSER:
+        return "超级管理员 superuser"
+    return f"{Role(role).label} {Role(role).value}"
 
 
 def _display_width(text: str) -> int:
