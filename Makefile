@@ -77,7 +77,6 @@ demo: import
 # Foreground; Ctrl-C stops all three processes. Safe to run again: every step is idempotent,
 # and beat's schedule and pid files from an earlier (possibly killed) run are removed first.
 run: translations demo
-	mkdir -p $(VAR_DIR)/broker/queue $(VAR_DIR)/broker/processed
 	rm -f $(VAR_DIR)/celerybeat.pid $(VAR_DIR)/celerybeat-schedule*
 	$(BIN)/honcho --procfile Procfile.dev start --port $(PORT)
 
