@@ -1,12 +1,13 @@
 """Django admin of grids and grid workers, scoped like the rest of the admin."""
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from governance.admin import ScopedAdminMixin
 from governance.masking import mask_phone
-from governance.templatetags.zongzhi_ui import person_name
+from governance.people import person_name
 
 from .models import Grid, GridWorker
 
@@ -27,8 +28,27 @@ class GridAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return obj.worker_total
 
 
+class GridWorkerAdminForm(forms.ModelForm):
+    class Meta:
+        model = GridWorker
+        fields = ["user", "village", "phone", "grids", "is_active"]
+
+    def clean(self):
+        cleaned = super().clean()
+        village, grids = cleaned.get("village"), cleaned.get("grids")
+        if village and grids:
+            foreign = [grid.name for grid in grids if grid.village_id != village.pk]
+            if foreign:
+                self.add_error(
+                    "grids",
+                    _("以下网格不属于所选村/社区：%(names)s") % {"names": "、".join(foreign)},
+                )
+        return cleaned
+
+
 @admin.register(GridWorker)
 class GridWorkerAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    form = GridWorkerAdminForm
     list_display = ["name", "village", "masked_phone", "is_active"]
     list_filter = ["is_active"]
     search_fields = [

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from centers.choices import CenterLevel
 from centers.models import Center, ScopedQuerySet
+from governance.people import person_name
 
 __all__ = ["Grid", "GridWorker"]
 
@@ -109,4 +110,4 @@ class GridWorker(models.Model):
         ordering = ["village", "user__username"]
 
     def __str__(self):
-        return self.user.get_full_name() or self.user.get_username()
+        return person_name(self.user)

@@ -1,31 +1,14 @@
 """Template helpers of the server-rendered UI: `{% load zongzhi_ui %}`."""
 
-import unicodedata
-
 from django import template
 
 from centers.selectors import user_memberships as select_memberships
+from governance.people import person_name
 
 register = template.Library()
 
 
-def _is_cjk(text: str) -> bool:
-    return any(unicodedata.name(char, "").startswith("CJK") for char in text)
-
-
-@register.filter
-def person_name(user) -> str:
-    """A user's name as people write it: 张三 (family name first, no space) for Chinese
-    names, "Jane Smith" otherwise; the username when no name is set."""
-    if user is None:
-        return ""
-    first = (getattr(user, "first_name", "") or "").strip()
-    last = (getattr(user, "last_name", "") or "").strip()
-    if not first and not last:
-        return user.get_username()
-    if _is_cjk(first + last):
-        return f"{last}{first}"
-    return " ".join(part for part in (first, last) if part)
+register.filter("person_name", person_name)
 
 
 @register.simple_tag

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from governance.masking import mask_phone
+from governance.people import person_name
 
 from ..models import Grid, GridWorker
 
@@ -15,7 +16,7 @@ class GridWorkerSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_name(self, obj) -> str:
-        return obj.user.get_full_name() or obj.user.get_username()
+        return person_name(obj.user)
 
     def get_phone(self, obj) -> str:
         return mask_phone(obj.phone)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .support import compile_catalogs
+from tests.i18n_support import compile_catalogs
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -15,7 +15,6 @@ from django.utils import timezone
 from centers.choices import CenterLevel, DepartmentKind, Role
 from centers.models import Center
 from governance.models import WorkerHeartbeat
-from tests.browser.support import compile_catalogs
 from tests.factories import (
     CenterFactory,
     DepartmentFactory,
@@ -24,6 +23,7 @@ from tests.factories import (
     MembershipFactory,
     UserFactory,
 )
+from tests.i18n_support import compile_catalogs
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

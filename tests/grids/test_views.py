@@ -5,8 +5,8 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from centers.choices import Role
-from tests.browser.support import compile_catalogs
 from tests.factories import GridFactory, GridWorkerFactory, UserFactory
+from tests.i18n_support import compile_catalogs
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -128,3 +128,35 @@ def test_admin_grids_are_scoped_for_staff(client, center_tree, member, walked_gr
     assert response.context["adminform"].form.errors["village"]
     walked_grid.refresh_from_db()
     assert walked_grid.village_id == center_tree.village.pk
+
+
+def test_admin_refuses_grids_of_another_village(admin_client, center_tree):
+    from grids.models import GridWorker
+
+    worker_user = UserFactory(username="wangge")
+    url = reverse("admin:grids_gridworker_add")
+    response = admin_client.post(
+        url,
+        {
+            "user": worker_user.pk,
+            "village": center_tree.village.pk,
+            "phone": "13900000001",
+            "grids": [center_tree.grid.pk, center_tree.sibling_grid.pk],
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 200
+    assert "不属于所选村/社区" in response.content.decode()
+    assert not GridWorker.objects.exists()
+    response = admin_client.post(
+        url,
+        {
+            "user": worker_user.pk,
+            "village": center_tree.village.pk,
+            "phone": "13900000001",
+            "grids": [center_tree.grid.pk],
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302
+    assert list(GridWorker.objects.get().grids.all()) == [center_tree.grid]
