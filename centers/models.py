@@ -66,13 +66,20 @@ class CenterManager(TreeManager.from_queryset(CenterQuerySet)):
         )
         roots = []
         for center in own:
-            if not any(
-                r.tree_id == center.tree_id and r.lft <= center.lft and center.rght <= r.rght
-                for r in roots
-            ):
+            if not any(center.is_descendant_of(root, include_self=True) for root in roots):
                 roots.append(center)
         user._zongzhi_membership_roots = roots
         return roots
+
+    def is_visible_to(self, center, user) -> bool:
+        """Whether `center` lies in the user's scope, without a query per center."""
+        if not user.is_authenticated or not user.is_active:
+            return False
+        if user.is_superuser:
+            return True
+        return any(
+            center.is_descendant_of(root, include_self=True) for root in self.membership_roots(user)
+        )
 
 
 class Center(MPTTModel):

@@ -115,15 +115,6 @@ def center_search(*, user, query: str) -> QuerySet:
     )
 
 
-def _is_visible(center: Center, *, user) -> bool:
-    if user.is_superuser:
-        return True
-    return any(
-        root.tree_id == center.tree_id and root.lft <= center.lft and center.rght <= root.rght
-        for root in Center.objects.membership_roots(user)
-    )
-
-
 def center_ancestor_paths(centers, *, user) -> dict[int, list[Crumb]]:
     """Ancestor paths (root first, the center itself excluded) of several centers in one
     query: {center.pk: [Crumb, ...]}. Ancestors outside the user's scope keep only their
@@ -142,7 +133,7 @@ def center_ancestor_paths(centers, *, user) -> dict[int, list[Crumb]]:
         paths[center.pk] = [
             Crumb(
                 name=ancestor.name,
-                code=ancestor.code if _is_visible(ancestor, user=user) else None,
+                code=ancestor.code if Center.objects.is_visible_to(ancestor, user) else None,
             )
             for ancestor in ancestors
             if ancestor.tree_id == center.tree_id
