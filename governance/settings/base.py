@@ -101,6 +101,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # transport under var/broker/: a real broker (separate worker and beat processes exchange
 # messages through it) that needs no server.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+
+
+def filesystem_broker_options(folder: Path) -> dict:
+    """kombu filesystem transport options for a broker kept in `folder` (created here).
+    Producers write to data_folder_out and consumers read data_folder_in: one queue folder."""
+    for sub in ("queue", "processed", "control"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    return {
+        "data_folder_in": str(folder / "queue"),
+        "data_folder_out": str(folder / "queue"),
+        "processed_folder": str(folder / "processed"),
+        "control_folder": str(folder / "control"),
+        "store_processed": False,
+    }
+
+
 BROKER_DIR = VAR_DIR / "broker"
 
 if REDIS_URL:
@@ -120,15 +136,7 @@ if REDIS_URL:
     }
 else:
     CELERY_BROKER_URL = "filesystem://"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(BROKER_DIR / "queue"),
-        "data_folder_out": str(BROKER_DIR / "queue"),
-        "processed_folder": str(BROKER_DIR / "processed"),
-        "control_folder": str(BROKER_DIR / "control"),
-        "store_processed": False,
-    }
-    for _folder in ("queue", "processed", "control"):
-        (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(BROKER_DIR)
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

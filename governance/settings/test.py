@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import DATABASES, REDIS_URL, VAR_DIR
+from .base import DATABASES, REDIS_URL, VAR_DIR, filesystem_broker_options
 
 # One name per pytest-xdist worker ("main" without xdist), so parallel runs never share state.
 _TEST_RUN = os.environ.get("PYTEST_XDIST_WORKER", "main")
@@ -21,13 +21,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # developer's. tests/test_celery_worker.py starts a real worker with these same settings.
 CELERY_TASK_DEFAULT_QUEUE = f"zongzhi-test-{_TEST_RUN}"
 if not REDIS_URL:
-    _TEST_BROKER_DIR = VAR_DIR / f"test-broker-{_TEST_RUN}"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_TEST_BROKER_DIR / "queue"),
-        "data_folder_out": str(_TEST_BROKER_DIR / "queue"),
-        "processed_folder": str(_TEST_BROKER_DIR / "processed"),
-        "control_folder": str(_TEST_BROKER_DIR / "control"),
-        "store_processed": False,
-    }
-    for _folder in ("queue", "processed", "control"):
-        (_TEST_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(
+        VAR_DIR / f"test-broker-{_TEST_RUN}"
+    )
