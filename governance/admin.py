@@ -1,10 +1,13 @@
-"""Django admin: the site's titles, the scoping every center-bound admin shares, and the
-read-only worker heartbeats."""
+"""Django admin: the site's titles, the scoping every center-bound admin shares, the
+read-only worker heartbeats and the public-holiday calendar."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from .models import WorkerHeartbeat
+from .models import CalendarDay, CalendarDayKind, CalendarSource, CalendarYear, WorkerHeartbeat
+from .workdays import calendar_warnings
 
 __all__ = ["ScopedAdminMixin"]
 
@@ -60,3 +63,87 @@ class WorkerHeartbeatAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class CalendarWarningsMixin:
+    """Shows `calendar_warnings()` (a year without its holiday schedule) on the changelist."""
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET":
+            for warning in calendar_warnings():
+                messages.warning(request, warning)
+        return super().changelist_view(request, extra_context)
+
+
+class CalendarDayInline(admin.TabularInline):
+    """The year's holidays and make-up working days, entered from its notice."""
+
+    model = CalendarDay
+    fields = ["date", "kind", "name", "source"]
+    readonly_fields = ["source"]
+    ordering = ["date"]
+    extra = 1
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(CalendarWarningsMixin, admin.ModelAdmin):
+    """A year is counted with its holidays once its row exists: enter the whole notice (the
+    days below) in one save. Rows added or edited here are marked `manual`, so that
+    `sync_holidays` never overwrites them."""
+
+    list_display = ["year", "notice", "source", "holiday_count", "workday_count", "updated_at"]
+    list_filter = ["source"]
+    search_fields = ["year", "notice"]
+    readonly_fields = ["source", "updated_at"]
+    inlines = [CalendarDayInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                holiday_total=Count("days", filter=Q(days__kind=CalendarDayKind.HOLIDAY)),
+                workday_total=Count("days", filter=Q(days__kind=CalendarDayKind.WORKDAY)),
+            )
+        )
+
+    @admin.display(description=_("节假日天数"), ordering="holiday_total")
+    def holiday_count(self, obj):
+        return obj.holiday_total
+
+    @admin.display(description=_("调休上班天数"), ordering="workday_total")
+    def workday_count(self, obj):
+        return obj.workday_total
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.source = CalendarSource.MANUAL
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        for day in formset.save(commit=False):
+            day.source = CalendarSource.MANUAL
+            day.save()
+        for day in formset.deleted_objects:
+            day.delete()
+        formset.save_m2m()
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(CalendarWarningsMixin, admin.ModelAdmin):
+    """Exceptions to the weekday rule. A row added or edited here becomes `manual`."""
+
+    list_display = ["date", "weekday", "kind", "name", "source"]
+    list_filter = ["calendar_year", "kind", "source"]
+    search_fields = ["name"]
+    date_hierarchy = "date"
+    readonly_fields = ["source", "updated_at"]
+    list_select_related = ["calendar_year"]
+
+    @admin.display(description=_("星期"))
+    def weekday(self, obj):
+        return date_format(obj.date, "l")
+
+    def save_model(self, request, obj, form, change):
+        obj.source = CalendarSource.MANUAL
+        super().save_model(request, obj, form, change)

@@ -1,7 +1,17 @@
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models, transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["WorkerHeartbeat"]
+__all__ = [
+    "CalendarDay",
+    "CalendarDayKind",
+    "CalendarSource",
+    "CalendarYear",
+    "WorkerHeartbeat",
+]
 
 
 class WorkerHeartbeat(models.Model):
@@ -28,3 +38,131 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self):
         return self.worker
+
+
+class CalendarSource(models.TextChoices):
+    """Where a calendar row came from. `sync_holidays` only ever changes `package` rows."""
+
+    PACKAGE = "package", _("chinesecalendar 软件包")
+    MANUAL = "manual", _("手工录入")
+
+
+class CalendarDayKind(models.TextChoices):
+    """An exception to the weekday rule (Monday–Friday work, Saturday and Sunday off)."""
+
+    HOLIDAY = "holiday", _("法定节假日")
+    WORKDAY = "workday", _("调休上班")
+
+
+class CalendarYear(models.Model):
+    """A year whose public-holiday schedule (the State Council's annual notice,
+    《国务院办公厅关于X年部分节假日安排的通知》) has been entered. Deadlines in a year without a
+    row here are counted as if only weekends were days off, and the platform warns about it."""
+
+    year = models.PositiveSmallIntegerField(
+        verbose_name=_("年份"),
+        unique=True,
+        validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+    )
+    source = models.CharField(
+        verbose_name=_("来源"),
+        max_length=20,
+        choices=CalendarSource.choices,
+        default=CalendarSource.MANUAL,
+    )
+    notice = models.CharField(
+        verbose_name=_("依据通知"),
+        max_length=200,
+        blank=True,
+        help_text=_("例如：国务院办公厅关于2027年部分节假日安排的通知"),
+    )
+    updated_at = models.DateTimeField(
+        verbose_name=_("更新时间"),
+        auto_now=True,
+    )
+
+    class Meta:
+        verbose_name = _("节假日安排年度")
+        verbose_name_plural = _("节假日安排年度")
+        ordering = ["-year"]
+
+    def __str__(self):
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """One day that breaks the weekday rule in the official schedule: a public holiday
+    (法定节假日, including the weekend days inside a holiday block) or a make-up working day on
+    a weekend (调休上班). Every other Monday–Friday is a working day and every other Saturday
+    and Sunday a day off."""
+
+    calendar_year = models.ForeignKey(
+        CalendarYear,
+        verbose_name=_("年度"),
+        on_delete=models.CASCADE,
+        related_name="days",
+    )
+    date = models.DateField(
+        verbose_name=_("日期"),
+        unique=True,
+    )
+    kind = models.CharField(
+        verbose_name=_("类型"),
+        max_length=20,
+        choices=CalendarDayKind.choices,
+    )
+    name = models.CharField(
+        verbose_name=_("节日"),
+        max_length=100,
+        help_text=_("例如：国庆节"),
+    )
+    source = models.CharField(
+        verbose_name=_("来源"),
+        max_length=20,
+        choices=CalendarSource.choices,
+        default=CalendarSource.MANUAL,
+    )
+    updated_at = models.DateTimeField(
+        verbose_name=_("更新时间"),
+        auto_now=True,
+    )
+
+    class Meta:
+        verbose_name = _("节假日与调休")
+        verbose_name_plural = _("节假日与调休")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date.isoformat()} {self.name} {self.get_kind_display()}"
+
+    def clean(self):
+        super().clean()
+        if self.date is None:
+            return
+        try:
+            year = self.calendar_year.year
+        except CalendarYear.DoesNotExist:
+            year = None
+        if year is not None and year != self.date.year:
+            raise ValidationError(
+                {"date": _("日期不在所选年度内。")},
+                code="wrong_year",
+            )
+        if self.kind == CalendarDayKind.WORKDAY and self.date.weekday() < 5:
+            raise ValidationError(
+                {"kind": _("调休上班日只能是周六或周日；周一至周五本来就是工作日。")},
+                code="workday_on_weekday",
+            )
+
+
+@receiver(post_save, sender=CalendarYear)
+@receiver(post_delete, sender=CalendarYear)
+@receiver(post_save, sender=CalendarDay)
+@receiver(post_delete, sender=CalendarDay)
+def _calendar_changed(**kwargs):
+    """Any write to the calendar drops the cached working-day tables (governance.workdays): now,
+    for this process, and again on commit, so no process keeps what it read before the commit."""
+    from .workdays import invalidate_calendar_cache
+
+    invalidate_calendar_cache()
+    transaction.on_commit(invalidate_calendar_cache)
