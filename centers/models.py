@@ -35,16 +35,22 @@ def subtree_q(centers, prefix: str = "") -> Q:
 class ScopedQuerySet(models.QuerySet):
     """The one scoping mechanism: `visible_to(user)` keeps the rows whose center lies in the
     subtree of one of the user's memberships (all rows for a superuser, none for anyone
-    inactive or anonymous). Subclasses say how a row reaches its center in `center_path`."""
+    inactive or anonymous). Subclasses say how a row reaches its center in `center_path`,
+    or in `center_paths` when a row belongs to several centers (visible through any)."""
 
     center_path = ""
+    center_paths: tuple[str, ...] = ()
 
     def visible_to(self, user):
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
         if user.is_superuser:
             return self
-        return self.filter(subtree_q(Center.objects.membership_roots(user), self.center_path))
+        roots = Center.objects.membership_roots(user)
+        condition = Q(pk__in=[])
+        for path in self.center_paths or (self.center_path,):
+            condition |= subtree_q(roots, path)
+        return self.filter(condition)
 
 
 class CenterQuerySet(ScopedQuerySet):

@@ -1,1 +1,602 @@
-"""Disputes (矛盾纠纷), their parties, mediation and audit trail: built in the lifecycle work."""
+"""Disputes (矛盾纠纷), their parties, mediation and the append-only audit trail."""
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from centers.choices import CenterLevel
+from centers.models import Center, Department, ScopedQuerySet
+from governance.validators import validate_id_number, validate_phone
+
+from .choices import Channel, PartyKind, PartySide, RequestType, RiskLevel, Status
+
+__all__ = [
+    "Category",
+    "TrackingSequence",
+    "Dispute",
+    "Party",
+    "MediationSession",
+    "Agreement",
+    "CaseEvent",
+    "AppendOnlyError",
+]
+
+
+class Category(models.Model):
+    """A dispute category (纠纷类别), after the 人民调解 statistical classes in domain.md."""
+
+    code = models.SlugField(
+        verbose_name=_("代码"),
+        max_length=32,
+        unique=True,
+    )
+    name = models.CharField(
+        verbose_name=_("名称"),
+        max_length=50,
+    )
+    description = models.CharField(
+        verbose_name=_("说明"),
+        max_length=200,
+        blank=True,
+    )
+    sort_order = models.PositiveSmallIntegerField(
+        verbose_name=_("排序"),
+        default=0,
+    )
+    is_active = models.BooleanField(
+        verbose_name=_("启用"),
+        default=True,
+    )
+
+    class Meta:
+        verbose_name = _("纠纷类别")
+        verbose_name_plural = _("纠纷类别")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self):
+        return self.name
+
+
+class TrackingSequence(models.Model):
+    """The last tracking-number sequence used by a receiving center in a year."""
+
+    center = models.ForeignKey(
+        Center,
+        verbose_name=_("受理中心"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    year = models.PositiveSmallIntegerField(
+        verbose_name=_("年度"),
+    )
+    last = models.PositiveIntegerField(
+        verbose_name=_("已用序号"),
+        default=0,
+    )
+
+    class Meta:
+        verbose_name = _("受理编号序列")
+        verbose_name_plural = _("受理编号序列")
+        constraints = [
+            models.UniqueConstraint(fields=["center", "year"], name="tracking_seq_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.center_id}/{self.year}: {self.last}"
+
+
+class DisputeQuerySet(ScopedQuerySet):
+    # A case is seen from the center handling it now and from the one that received it.
+    center_paths = ("current_center__", "receiving_center__")
+
+
+class Dispute(models.Model):
+    """A dispute (矛盾纠纷) brought by residents to a center: one case, from intake to archive.
+    Its status changes only through disputes.services.transitions."""
+
+    tracking_number = models.CharField(
+        verbose_name=_("受理编号"),
+        max_length=32,
+        unique=True,
+        editable=False,
+    )
+    access_code_hash = models.CharField(
+        verbose_name=_("查询码（散列）"),
+        max_length=128,
+        editable=False,
+    )
+    channel = models.CharField(
+        verbose_name=_("受理渠道"),
+        max_length=16,
+        choices=Channel.choices,
+    )
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("纠纷类别"),
+        on_delete=models.PROTECT,
+        related_name="disputes",
+    )
+    risk_level = models.CharField(
+        verbose_name=_("风险等级"),
+        max_length=10,
+        choices=RiskLevel.choices,
+        default=RiskLevel.ORDINARY,
+    )
+    request_type = models.CharField(
+        verbose_name=_("诉求类型"),
+        max_length=16,
+        choices=RequestType.choices,
+        default=RequestType.HELP,
+    )
+    summary = models.CharField(
+        verbose_name=_("纠纷概要"),
+        max_length=200,
+    )
+    description = models.TextField(
+        verbose_name=_("详细情况"),
+        blank=True,
+    )
+    occurred_at = models.DateTimeField(
+        verbose_name=_("发生时间"),
+        null=True,
+        blank=True,
+    )
+    village = models.ForeignKey(
+        Center,
+        verbose_name=_("发生地（村/社区）"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": CenterLevel.VILLAGE},
+    )
+    grid = models.ForeignKey(
+        "grids.Grid",
+        verbose_name=_("网格"),
+        on_delete=models.PROTECT,
+        related_name="disputes",
+        null=True,
+        blank=True,
+    )
+    address = models.CharField(
+        verbose_name=_("详细地址"),
+        max_length=200,
+        blank=True,
+    )
+    receiving_center = models.ForeignKey(
+        Center,
+        verbose_name=_("受理中心"),
+        on_delete=models.PROTECT,
+        related_name="received_disputes",
+    )
+    current_center = models.ForeignKey(
+        Center,
+        verbose_name=_("当前承办中心"),
+        on_delete=models.PROTECT,
+        related_name="handled_disputes",
+    )
+    level = models.CharField(
+        verbose_name=_("当前办理层级"),
+        max_length=10,
+        choices=CenterLevel.choices,
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("承办部门"),
+        on_delete=models.PROTECT,
+        related_name="disputes",
+        null=True,
+        blank=True,
+    )
+    assisting_departments = models.ManyToManyField(
+        Department,
+        verbose_name=_("协办部门"),
+        related_name="assisted_disputes",
+        blank=True,
+    )
+    mediator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("调解员"),
+        on_delete=models.PROTECT,
+        related_name="mediated_disputes",
+        null=True,
+        blank=True,
+    )
+    status = models.CharField(
+        verbose_name=_("状态"),
+        max_length=16,
+        choices=Status.choices,
+        default=Status.REGISTERED,
+        editable=False,
+    )
+    dispatched_by_center = models.ForeignKey(
+        Center,
+        verbose_name=_("派单中心"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    dispatched_at = models.DateTimeField(
+        verbose_name=_("派单时间"),
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    designated = models.BooleanField(
+        verbose_name=_("上级指定承办"),
+        default=False,
+        editable=False,
+        help_text=_("上级指定的承办单位不得再次退单"),
+    )
+    return_count = models.PositiveSmallIntegerField(
+        verbose_name=_("退单次数"),
+        default=0,
+        editable=False,
+    )
+    escalation_count = models.PositiveSmallIntegerField(
+        verbose_name=_("上报次数"),
+        default=0,
+        editable=False,
+    )
+    reopen_count = models.PositiveSmallIntegerField(
+        verbose_name=_("重办次数"),
+        default=0,
+        editable=False,
+    )
+    is_overdue = models.BooleanField(
+        verbose_name=_("超期"),
+        default=False,
+        editable=False,
+    )
+    is_supervised = models.BooleanField(
+        verbose_name=_("督办"),
+        default=False,
+        editable=False,
+    )
+    is_extended = models.BooleanField(
+        verbose_name=_("已延期"),
+        default=False,
+        editable=False,
+    )
+    is_confidential = models.BooleanField(
+        verbose_name=_("保密"),
+        default=False,
+    )
+    level_entered_at = models.DateTimeField(
+        verbose_name=_("进入本级时间"),
+        editable=False,
+    )
+    level_deadline = models.DateField(
+        verbose_name=_("本级办理期限"),
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    closed_at = models.DateTimeField(
+        verbose_name=_("结案时间"),
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    version = models.PositiveIntegerField(
+        verbose_name=_("版本"),
+        default=1,
+        editable=False,
+        help_text=_("每次变更加一；过期的表单被拒绝"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        on_delete=models.PROTECT,
+        related_name="registered_disputes",
+        null=True,
+        blank=True,
+    )
+    created_at = models.DateTimeField(
+        verbose_name=_("登记时间"),
+        auto_now_add=True,
+    )
+    updated_at = models.DateTimeField(
+        verbose_name=_("更新时间"),
+        auto_now=True,
+    )
+
+    objects = DisputeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("矛盾纠纷")
+        verbose_name_plural = _("矛盾纠纷")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "level_deadline"], name="dispute_status_deadline"),
+            models.Index(fields=["current_center", "status"], name="dispute_center_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.tracking_number} {self.summary}"
+
+    def get_absolute_url(self):
+        return reverse("disputes:detail", kwargs={"tracking_number": self.tracking_number})
+
+
+class Party(models.Model):
+    """A party (当事人) to a dispute: an applicant or a respondent, a person or an
+    organization. Several may stand on each side."""
+
+    dispute = models.ForeignKey(
+        Dispute,
+        verbose_name=_("纠纷"),
+        on_delete=models.CASCADE,
+        related_name="parties",
+    )
+    side = models.CharField(
+        verbose_name=_("当事人类型"),
+        max_length=12,
+        choices=PartySide.choices,
+    )
+    kind = models.CharField(
+        verbose_name=_("主体"),
+        max_length=12,
+        choices=PartyKind.choices,
+        default=PartyKind.PERSON,
+    )
+    name = models.CharField(
+        verbose_name=_("姓名/名称"),
+        max_length=100,
+    )
+    phone = models.CharField(
+        verbose_name=_("联系电话"),
+        max_length=20,
+        blank=True,
+        validators=[validate_phone],
+    )
+    id_number = models.CharField(
+        verbose_name=_("身份证号"),
+        max_length=18,
+        blank=True,
+        validators=[validate_id_number],
+    )
+    address = models.CharField(
+        verbose_name=_("住址"),
+        max_length=200,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("当事人")
+        verbose_name_plural = _("当事人")
+        ordering = ["dispute", "side", "pk"]
+        indexes = [
+            models.Index(fields=["phone"], name="party_phone_idx"),
+            models.Index(fields=["id_number"], name="party_id_number_idx"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        if self.kind == PartyKind.ORGANIZATION and self.id_number:
+            raise ValidationError({"id_number": _("单位当事人不填写身份证号。")})
+
+
+class MediationSession(models.Model):
+    """One mediation meeting (调解记录): when, who mediated, who attended, what happened."""
+
+    dispute = models.ForeignKey(
+        Dispute,
+        verbose_name=_("纠纷"),
+        on_delete=models.CASCADE,
+        related_name="sessions",
+    )
+    held_at = models.DateTimeField(
+        verbose_name=_("调解时间"),
+    )
+    mediators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("调解员"),
+        related_name="mediation_sessions",
+    )
+    attendees = models.TextField(
+        verbose_name=_("参加人员"),
+        blank=True,
+    )
+    notes = models.TextField(
+        verbose_name=_("调解经过"),
+    )
+    outcome = models.CharField(
+        verbose_name=_("本次结果"),
+        max_length=200,
+        blank=True,
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(
+        verbose_name=_("记录时间"),
+        auto_now_add=True,
+    )
+
+    class Meta:
+        verbose_name = _("调解记录")
+        verbose_name_plural = _("调解记录")
+        ordering = ["dispute", "held_at"]
+
+    def __str__(self):
+        return f"{self.dispute_id} @ {self.held_at:%Y-%m-%d}"
+
+
+class Agreement(models.Model):
+    """The mediation agreement (调解协议) of a case: written or oral, and whether the parties
+    applied for, and obtained, judicial confirmation (司法确认)."""
+
+    dispute = models.OneToOneField(
+        Dispute,
+        verbose_name=_("纠纷"),
+        on_delete=models.CASCADE,
+        related_name="agreement",
+    )
+    content = models.TextField(
+        verbose_name=_("协议内容"),
+    )
+    is_written = models.BooleanField(
+        verbose_name=_("书面协议"),
+        default=True,
+        help_text=_("否则为口头协议"),
+    )
+    signed_on = models.DateField(
+        verbose_name=_("签订日期"),
+    )
+    performance_notes = models.TextField(
+        verbose_name=_("履行情况"),
+        blank=True,
+    )
+    judicial_confirmation_applied = models.BooleanField(
+        verbose_name=_("已申请司法确认"),
+        default=False,
+    )
+    judicial_confirmation_granted = models.BooleanField(
+        verbose_name=_("已获司法确认"),
+        default=False,
+    )
+
+    class Meta:
+        verbose_name = _("调解协议")
+        verbose_name_plural = _("调解协议")
+
+    def __str__(self):
+        return f"{self.dispute_id} {self.signed_on}"
+
+    def clean(self):
+        super().clean()
+        if self.judicial_confirmation_granted and not self.judicial_confirmation_applied:
+            raise ValidationError(
+                {"judicial_confirmation_granted": _("未申请司法确认，不能标记为已确认。")}
+            )
+
+
+class AppendOnlyError(Exception):
+    """Case events are never changed or deleted."""
+
+
+class CaseEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("case events are append-only")
+
+    def delete(self):
+        raise AppendOnlyError("case events are append-only")
+
+
+class CaseEvent(models.Model):
+    """One step in a case's history (办理记录), append-only. Each event's hash covers its
+    content and the previous event's hash, so any later change breaks the chain; on
+    PostgreSQL a trigger refuses UPDATE and DELETE outright."""
+
+    dispute = models.ForeignKey(
+        Dispute,
+        verbose_name=_("纠纷"),
+        on_delete=models.PROTECT,
+        related_name="events",
+    )
+    seq = models.PositiveIntegerField(
+        verbose_name=_("序号"),
+    )
+    action = models.CharField(
+        verbose_name=_("动作"),
+        max_length=64,
+    )
+    from_status = models.CharField(
+        verbose_name=_("原状态"),
+        max_length=16,
+        choices=Status.choices,
+        blank=True,
+    )
+    to_status = models.CharField(
+        verbose_name=_("新状态"),
+        max_length=16,
+        choices=Status.choices,
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text=_("为空表示系统自动"),
+    )
+    center = models.ForeignKey(
+        Center,
+        verbose_name=_("办理中心"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.TextField(
+        verbose_name=_("理由/说明"),
+        blank=True,
+    )
+    data = models.JSONField(
+        verbose_name=_("数据"),
+        default=dict,
+        blank=True,
+        help_text=_("本步使用的期限等数值"),
+    )
+    created_at = models.DateTimeField(
+        verbose_name=_("时间"),
+    )
+    prev_hash = models.CharField(
+        verbose_name=_("前一事件散列"),
+        max_length=64,
+        blank=True,
+    )
+    hash = models.CharField(
+        verbose_name=_("散列"),
+        max_length=64,
+    )
+
+    objects = CaseEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("办理记录")
+        verbose_name_plural = _("办理记录")
+        ordering = ["dispute", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["dispute", "seq"], name="case_event_seq_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.dispute_id}#{self.seq} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None or not self._state.adding:
+            raise AppendOnlyError("case events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("case events are append-only")
+
+    def compute_hash(self) -> str:
+        """SHA-256 over the event's content and the previous event's hash."""
+        payload = {
+            "dispute": self.dispute_id,
+            "seq": self.seq,
+            "action": self.action,
+            "from": self.from_status,
+            "to": self.to_status,
+            "actor": self.actor_id,
+            "center": self.center_id,
+            "reason": self.reason,
+            "data": self.data,
+            "at": self.created_at.isoformat(),
+            "prev": self.prev_hash,
+        }
+        canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

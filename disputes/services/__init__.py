@@ -1,0 +1,24 @@
+"""Writes of the disputes app. Views, API, tasks and commands call these, never the models."""
+
+from .intake import IntakeResult, PartyData, dispute_register
+from .lifecycle import *  # noqa: F403
+from .lifecycle import __all__ as _lifecycle_all
+from .transitions import (
+    DisputeConflictError,
+    DisputeError,
+    DisputePermissionError,
+    DisputeTransitionError,
+    allowed_actions,
+)
+
+__all__ = [
+    "IntakeResult",
+    "PartyData",
+    "dispute_register",
+    "DisputeError",
+    "DisputeConflictError",
+    "DisputePermissionError",
+    "DisputeTransitionError",
+    "allowed_actions",
+    *_lifecycle_all,
+]

@@ -1,0 +1,163 @@
+"""登记受理: a dispute is registered at a center, with its parties, a tracking number and the
+resident's access code."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from centers.choices import LEVEL_DEPTH, CenterLevel, Role
+from centers.models import Center
+from grids.models import Grid
+
+from ..choices import SYSTEM, Action, Channel, PartySide, RequestType, RiskLevel, Status
+from ..deadlines import level_deadline, level_workdays
+from ..models import Category, Dispute, Party, TrackingSequence
+from .transitions import DisputePermissionError, DisputeTransitionError, actor_roles, record_event
+
+__all__ = ["IntakeResult", "PartyData", "dispute_register", "ACCESS_CODE_ALPHABET"]
+
+# No 0/O, 1/I/L: the code is read out over the phone and typed from a paper receipt.
+ACCESS_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+ACCESS_CODE_LENGTH = 8
+INTAKE_ROLES = {Role.MEDIATOR, Role.STAFF, Role.DIRECTOR, Role.ADMIN, Role.GRID_WORKER, SYSTEM}
+
+
+@dataclass(frozen=True)
+class PartyData:
+    side: str
+    name: str
+    kind: str = "person"
+    phone: str = ""
+    id_number: str = ""
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    dispute: Dispute
+    access_code: str  # shown once, on the receipt; only its hash is stored
+
+
+def _next_tracking_number(center: Center, year: int) -> str:
+    sequence, _created = TrackingSequence.objects.select_for_update().get_or_create(
+        center=center, year=year
+    )
+    sequence.last += 1
+    sequence.save(update_fields=["last"])
+    return f"{center.code}-{year}-{sequence.last:05d}"
+
+
+def _handling_center(receiving: Center, risk_level: str) -> Center:
+    """重大 risk goes straight to county level at intake (domain.md); others stay put."""
+    if risk_level != RiskLevel.MAJOR or LEVEL_DEPTH[receiving.level] <= LEVEL_DEPTH["county"]:
+        return receiving
+    county = receiving.get_ancestors().filter(level=CenterLevel.COUNTY).first()
+    return county or receiving
+
+
+def dispute_register(
+    *,
+    actor,
+    receiving_center: Center,
+    channel: str,
+    category: Category,
+    summary: str,
+    village: Center,
+    parties: list[PartyData],
+    description: str = "",
+    risk_level: str = RiskLevel.ORDINARY,
+    request_type: str = RequestType.HELP,
+    grid: Grid | None = None,
+    address: str = "",
+    occurred_at: datetime | None = None,
+    is_confidential: bool = False,
+) -> IntakeResult:
+    """Register a case. Raises ValidationError (field messages) or DisputeError; nothing is
+    saved unless everything is valid."""
+    if not actor_roles(actor, receiving_center) & INTAKE_ROLES:
+        raise DisputePermissionError(_("您在该中心没有登记纠纷的岗位。"))
+    if not any(p.side == PartySide.APPLICANT for p in parties):
+        raise DisputeTransitionError(_("至少需要一名申请人。"), field="parties")
+    if village.level != CenterLevel.VILLAGE or not village.is_descendant_of(
+        receiving_center, include_self=True
+    ):
+        raise DisputeTransitionError(_("发生地须为本中心辖区内的村/社区。"), field="village")
+    if grid is not None and grid.village_id != village.pk:
+        raise DisputeTransitionError(_("所选网格不属于该村/社区。"), field="grid")
+    if channel not in Channel.values:
+        raise DisputeTransitionError(_("受理渠道无效。"), field="channel")
+
+    now = timezone.now()
+    handling = _handling_center(receiving_center, risk_level)
+    access_code = "".join(secrets.choice(ACCESS_CODE_ALPHABET) for _ in range(ACCESS_CODE_LENGTH))
+    with transaction.atomic():
+        dispute = Dispute(
+            tracking_number="pending",
+            access_code_hash=make_password(access_code),
+            channel=channel,
+            category=category,
+            risk_level=risk_level,
+            request_type=request_type,
+            summary=(summary or "").strip(),
+            description=description,
+            occurred_at=occurred_at,
+            village=village,
+            grid=grid,
+            address=address,
+            receiving_center=receiving_center,
+            current_center=handling,
+            level=handling.level,
+            is_confidential=is_confidential,
+            level_entered_at=now,
+            level_deadline=level_deadline(handling.level, timezone.localtime(now)),
+            created_by=actor,
+            status=Status.REGISTERED,
+        )
+        dispute.full_clean(exclude=["tracking_number", "access_code_hash"])
+        party_rows = [
+            Party(
+                side=p.side,
+                kind=p.kind,
+                name=(p.name or "").strip(),
+                phone=(p.phone or "").strip(),
+                id_number=(p.id_number or "").strip().upper(),
+                address=p.address,
+            )
+            for p in parties
+        ]
+        errors = {}
+        for index, party in enumerate(party_rows):
+            try:
+                party.full_clean(exclude=["dispute"])
+            except ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    errors[f"parties[{index}].{field}"] = messages
+        if errors:
+            raise ValidationError(errors)
+        dispute.tracking_number = _next_tracking_number(receiving_center, now.year)
+        dispute.save()
+        for party in party_rows:
+            party.dispute = dispute
+        Party.objects.bulk_create(party_rows)
+        record_event(
+            dispute,
+            action=Action.REGISTER,
+            actor=actor,
+            from_status="",
+            data={
+                "receiving_center": receiving_center.code,
+                "center": handling.code,
+                "level": handling.level,
+                "level_entered_at": now.isoformat(),
+                "level_deadline": dispute.level_deadline,
+                "level_workdays": level_workdays(handling.level),
+                "straight_to_county": handling.pk != receiving_center.pk,
+            },
+        )
+    return IntakeResult(dispute=dispute, access_code=access_code)

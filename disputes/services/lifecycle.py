@@ -1,0 +1,455 @@
+"""One service function per step of a case (受理、派单、签收、退单、调解、结案、回访、上报 …).
+Each is a thin rule-specific layer over `transition()`, which owns locking, the transition
+table, roles and the audit event."""
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from centers.choices import Role
+from centers.models import Center, Department, Membership
+
+from ..choices import Action
+from ..deadlines import level_deadline, level_workdays
+from ..models import Agreement, Dispute, MediationSession
+from .transitions import DisputeTransitionError, transition
+
+__all__ = [
+    "dispute_accept",
+    "dispute_not_accept",
+    "dispute_assign",
+    "dispute_dispatch",
+    "dispute_sign",
+    "dispute_return",
+    "dispute_start_mediation",
+    "dispute_record_session",
+    "dispute_agree",
+    "dispute_fail",
+    "dispute_close",
+    "dispute_start_follow_up",
+    "dispute_rate_satisfied",
+    "dispute_reopen",
+    "dispute_archive",
+    "dispute_escalate",
+    "dispute_assign_down",
+    "dispute_extend",
+    "dispute_supervise",
+    "RETURN_WINDOW_WORKDAYS",
+]
+
+# A unit that objects to an order must return it within 5 working days [XF 23].
+RETURN_WINDOW_WORKDAYS = 5
+
+
+def _max_returns() -> int:
+    # Orders shuttling between units are the known failure mode [12345]: cap the bounces.
+    return int(getattr(settings, "DISPUTE_MAX_RETURNS", 2))
+
+
+def _enter_level(dispute: Dispute, center: Center, *, now=None) -> dict:
+    """Move the case to `center`. The level's clock restarts only when the level changes;
+    moving within a level keeps the deadline (it is never reset by re-routing)."""
+    now = now or timezone.now()
+    moved_level = center.level != dispute.level
+    dispute.current_center = center
+    if moved_level:
+        dispute.level = center.level
+        dispute.level_entered_at = now
+        dispute.level_deadline = level_deadline(center.level, timezone.localtime(now))
+        dispute.is_overdue = False
+        dispute.is_extended = False
+    return {
+        "center": center.code,
+        "level": dispute.level,
+        "level_entered_at": dispute.level_entered_at.isoformat(),
+        "level_deadline": dispute.level_deadline,
+        "level_workdays": level_workdays(dispute.level),
+    }
+
+
+def dispute_accept(*, dispute_id: int, actor, expected_version: int | None = None) -> Dispute:
+    """受理: the center takes the case on."""
+    return transition(dispute_id, Action.ACCEPT, actor=actor, expected_version=expected_version)
+
+
+def dispute_not_accept(
+    *, dispute_id: int, actor, route: str, expected_version: int | None = None
+) -> Dispute:
+    """不予受理: refused, with the proper route (litigation, arbitration, 信访 …) stated."""
+    return transition(
+        dispute_id,
+        Action.NOT_ACCEPT,
+        actor=actor,
+        reason=route,
+        expected_version=expected_version,
+    )
+
+
+def dispute_assign(
+    *, dispute_id: int, actor, mediator, expected_version: int | None = None
+) -> Dispute:
+    """分派: give the case to a mediator who works at (or above) the handling center."""
+
+    def apply(dispute: Dispute) -> dict:
+        center = dispute.current_center
+        holds_role = Membership.objects.filter(
+            user=mediator,
+            user__is_active=True,
+            role__in=[Role.MEDIATOR, Role.STAFF, Role.DIRECTOR],
+            center__tree_id=center.tree_id,
+            center__lft__lte=center.lft,
+            center__rght__gte=center.rght,
+        ).exists()
+        if not holds_role:
+            raise DisputeTransitionError(_("所选人员不是本中心的调解员。"), field="mediator")
+        dispute.mediator = mediator
+        return {"mediator": mediator.pk}
+
+    return transition(
+        dispute_id, Action.ASSIGN, actor=actor, apply=apply, expected_version=expected_version
+    )
+
+
+def dispute_dispatch(
+    *,
+    dispute_id: int,
+    actor,
+    center: Center,
+    department: Department | None = None,
+    designated: bool = False,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Dispute:
+    """派单/转办: send the order to a center of this subtree, or to a department stationed
+    there. `designated` marks the center's ruling on an objection: that unit cannot return it
+    again [WF 22]."""
+
+    def apply(dispute: Dispute) -> dict:
+        source = dispute.current_center
+        target = Center.objects.get(pk=center.pk)
+        if not target.is_active or not target.is_descendant_of(source, include_self=True):
+            raise DisputeTransitionError(_("只能派单给本中心或其下级中心。"), field="center")
+        if department is not None and (
+            department.center_id != target.pk or not department.is_active
+        ):
+            raise DisputeTransitionError(_("所选部门不在目标中心。"), field="department")
+        if target.pk == source.pk and department is None:
+            raise DisputeTransitionError(_("派给本中心时须选择承办部门。"), field="department")
+        dispute.dispatched_by_center = source
+        dispute.dispatched_at = timezone.now()
+        dispute.department = department
+        dispute.designated = designated
+        dispute.mediator = None
+        data = _enter_level(dispute, target)
+        data.update(
+            {
+                "from_center": source.code,
+                "department": department.pk if department else None,
+                "designated": designated,
+            }
+        )
+        return data
+
+    return transition(
+        dispute_id,
+        Action.DISPATCH,
+        actor=actor,
+        reason=note,
+        apply=apply,
+        expected_version=expected_version,
+    )
+
+
+def dispute_sign(*, dispute_id: int, actor, expected_version: int | None = None) -> Dispute:
+    """签收: the unit the order was sent to signs for it."""
+    return transition(dispute_id, Action.SIGN, actor=actor, expected_version=expected_version)
+
+
+def dispute_return(
+    *, dispute_id: int, actor, reason: str, expected_version: int | None = None
+) -> Dispute:
+    """退单: the unit objects, with reasons, within 5 working days; the order goes back to
+    the center that sent it."""
+    from governance.workdays import workdays_between
+
+    def apply(dispute: Dispute) -> dict:
+        if dispute.designated:
+            raise DisputeTransitionError(_("上级指定的承办单位不能再次退单。"))
+        if dispute.return_count >= _max_returns():
+            raise DisputeTransitionError(
+                _("该案件已退单 %(count)d 次，不能再退，请由派单中心指定承办单位。")
+                % {"count": dispute.return_count}
+            )
+        used = workdays_between(
+            timezone.localtime(dispute.dispatched_at), timezone.localtime(timezone.now())
+        )
+        if used > RETURN_WINDOW_WORKDAYS:
+            raise DisputeTransitionError(
+                _("已超过 %(days)d 个工作日的退单期限。") % {"days": RETURN_WINDOW_WORKDAYS}
+            )
+        back_to = dispute.dispatched_by_center
+        dispute.return_count += 1
+        dispute.department = None
+        data = _enter_level(dispute, back_to)
+        data.update({"returned_by": dispute.current_center.code, "workdays_used": used})
+        return data
+
+    return transition(
+        dispute_id,
+        Action.RETURN,
+        actor=actor,
+        reason=reason,
+        apply=apply,
+        expected_version=expected_version,
+    )
+
+
+def dispute_start_mediation(
+    *, dispute_id: int, actor, expected_version: int | None = None
+) -> Dispute:
+    """开始调解 (only with the parties' consent [TJ 17])."""
+
+    def apply(dispute: Dispute) -> dict:
+        if dispute.mediator_id is None:
+            dispute.mediator = actor
+        return {"mediator": dispute.mediator_id}
+
+    return transition(
+        dispute_id,
+        Action.START_MEDIATION,
+        actor=actor,
+        apply=apply,
+        expected_version=expected_version,
+    )
+
+
+def dispute_record_session(
+    *,
+    dispute_id: int,
+    actor,
+    held_at,
+    mediators,
+    notes: str,
+    attendees: str = "",
+    outcome: str = "",
+    expected_version: int | None = None,
+) -> MediationSession:
+    """调解记录: one mediation meeting."""
+    created = {}
+
+    def apply(dispute: Dispute) -> dict:
+        if not (notes or "").strip():
+            raise DisputeTransitionError(_("请填写调解经过。"), field="notes")
+        session = MediationSession(
+            dispute=dispute,
+            held_at=held_at,
+            attendees=attendees,
+            notes=notes,
+            outcome=outcome,
+            recorded_by=actor,
+        )
+        session.full_clean(exclude=["mediators"])
+        session.save()
+        session.mediators.set(mediators)
+        created["session"] = session
+        return {"session": session.pk, "held_at": held_at.isoformat()}
+
+    transition(
+        dispute_id,
+        Action.RECORD_SESSION,
+        actor=actor,
+        apply=apply,
+        expected_version=expected_version,
+    )
+    return created["session"]
+
+
+def dispute_agree(
+    *,
+    dispute_id: int,
+    actor,
+    content: str,
+    signed_on,
+    is_written: bool = True,
+    expected_version: int | None = None,
+) -> Dispute:
+    """调解成功: the parties reached an agreement (调解协议)."""
+
+    def apply(dispute: Dispute) -> dict:
+        agreement = Agreement(
+            dispute=dispute, content=content, signed_on=signed_on, is_written=is_written
+        )
+        agreement.full_clean()
+        agreement.save()
+        return {"agreement": agreement.pk, "written": is_written}
+
+    return transition(
+        dispute_id, Action.AGREE, actor=actor, apply=apply, expected_version=expected_version
+    )
+
+
+def dispute_fail(
+    *, dispute_id: int, actor, routes: str, expected_version: int | None = None
+) -> Dispute:
+    """调解未成功: stop, and tell the parties their routes (arbitration, court …) [TJ 26]."""
+    return transition(
+        dispute_id, Action.FAIL, actor=actor, reason=routes, expected_version=expected_version
+    )
+
+
+def dispute_close(
+    *, dispute_id: int, actor, note: str = "", expected_version: int | None = None
+) -> Dispute:
+    """结案."""
+
+    def apply(dispute: Dispute) -> dict:
+        dispute.closed_at = timezone.now()
+        on_time = dispute.level_deadline is None or (
+            timezone.localdate(dispute.closed_at) <= dispute.level_deadline
+        )
+        return {"closed_at": dispute.closed_at.isoformat(), "on_time": on_time}
+
+    return transition(
+        dispute_id,
+        Action.CLOSE,
+        actor=actor,
+        reason=note,
+        apply=apply,
+        expected_version=expected_version,
+    )
+
+
+def dispute_start_follow_up(*, dispute_id: int, actor) -> Dispute:
+    """回访: the follow-up with the resident begins."""
+    return transition(dispute_id, Action.START_FOLLOW_UP, actor=actor)
+
+
+def dispute_rate_satisfied(*, dispute_id: int, actor, comment: str = "") -> Dispute:
+    """群众评单: satisfied (满意/基本满意)."""
+    return transition(dispute_id, Action.RATE_SATISFIED, actor=actor, reason=comment)
+
+
+def dispute_reopen(*, dispute_id: int, actor, reason: str) -> Dispute:
+    """重办: the resident was not satisfied, or the work was not done; the case goes back to
+    work at the same level with a fresh deadline."""
+
+    def apply(dispute: Dispute) -> dict:
+        now = timezone.now()
+        dispute.reopen_count += 1
+        dispute.closed_at = None
+        dispute.level_entered_at = now
+        dispute.level_deadline = level_deadline(dispute.level, timezone.localtime(now))
+        dispute.is_overdue = False
+        dispute.is_extended = False
+        return {
+            "reopen_count": dispute.reopen_count,
+            "level": dispute.level,
+            "level_deadline": dispute.level_deadline,
+        }
+
+    return transition(dispute_id, Action.REOPEN, actor=actor, reason=reason, apply=apply)
+
+
+def dispute_archive(*, dispute_id: int, actor) -> Dispute:
+    """归档."""
+    return transition(dispute_id, Action.ARCHIVE, actor=actor)
+
+
+def dispute_escalate(
+    *, dispute_id: int, actor, reason: str, expected_version: int | None = None
+) -> Dispute:
+    """上报: the case moves to the parent center with a fresh deadline for that level."""
+
+    def apply(dispute: Dispute) -> dict:
+        source = dispute.current_center
+        parent = source.parent
+        if parent is None:
+            raise DisputeTransitionError(_("已是最高一级中心，不能再上报，可发起督办。"))
+        dispute.escalation_count += 1
+        dispute.department = None
+        dispute.mediator = None
+        dispute.designated = False
+        data = _enter_level(dispute, parent)
+        data.update({"from_center": source.code, "from_level": source.level})
+        return data
+
+    return transition(
+        dispute_id,
+        Action.ESCALATE,
+        actor=actor,
+        reason=reason,
+        apply=apply,
+        expected_version=expected_version,
+    )
+
+
+def dispute_assign_down(
+    *, dispute_id: int, actor, center: Center, note: str = "", expected_version=None
+) -> Dispute:
+    """下派: an upper center designates a center below it; that unit cannot return it."""
+
+    def apply(dispute: Dispute) -> dict:
+        source = dispute.current_center
+        target = Center.objects.get(pk=center.pk)
+        if not target.is_active or not target.is_descendant_of(source):
+            raise DisputeTransitionError(_("只能下派给本中心的下级中心。"), field="center")
+        dispute.dispatched_by_center = source
+        dispute.dispatched_at = timezone.now()
+        dispute.designated = True
+        dispute.department = None
+        dispute.mediator = None
+        data = _enter_level(dispute, target)
+        data["from_center"] = source.code
+        return data
+
+    return transition(
+        dispute_id,
+        Action.ASSIGN_DOWN,
+        actor=actor,
+        reason=note,
+        apply=apply,
+        expected_version=expected_version,
+    )
+
+
+def dispute_extend(
+    *, dispute_id: int, actor, workdays: int, reason: str, expected_version=None
+) -> Dispute:
+    """延期: a director approves more working days at this level, once per level."""
+    from governance.workdays import add_workdays
+
+    def apply(dispute: Dispute) -> dict:
+        limit = level_workdays(dispute.level)
+        if not 1 <= workdays <= limit:
+            raise DisputeTransitionError(
+                _("延期天数应在 1 到 %(limit)d 个工作日之间。") % {"limit": limit},
+                field="workdays",
+            )
+        if dispute.is_extended:
+            raise DisputeTransitionError(_("本级已延期一次，不能再次延期。"))
+        old = dispute.level_deadline
+        dispute.level_deadline = add_workdays(old, workdays)
+        dispute.is_extended = True
+        dispute.is_overdue = False
+        return {"old_deadline": old, "level_deadline": dispute.level_deadline, "workdays": workdays}
+
+    return transition(
+        dispute_id,
+        Action.EXTEND,
+        actor=actor,
+        reason=reason,
+        apply=apply,
+        expected_version=expected_version,
+    )
+
+
+def dispute_supervise(*, dispute_id: int, actor, reason: str) -> Dispute:
+    """督办: flag the case for supervision by the upper level."""
+
+    def apply(dispute: Dispute) -> dict:
+        if dispute.is_supervised:
+            raise DisputeTransitionError(_("该案件已在督办中。"))
+        dispute.is_supervised = True
+        return {"supervised": True}
+
+    return transition(dispute_id, Action.SUPERVISE, actor=actor, reason=reason, apply=apply)
