@@ -13,6 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -26,6 +27,7 @@ from governance.workdays import (
     is_workday,
     workdays_between,
 )
+from tests.i18n_support import compile_catalogs
 
 pytestmark = pytest.mark.django_db
 
@@ -178,6 +180,15 @@ def test_a_year_without_a_schedule_only_skips_weekends_and_is_reported():
     assert calendar_warnings(today=d(2027, 3, 1)) == [
         "2027年节假日安排尚未录入，期限按仅跳过周末计算。"
     ]
+
+
+def test_the_warning_is_translated():
+    compile_catalogs()
+    with translation.override("en"):
+        assert calendar_warnings(today=d(2026, 11, 26)) == [
+            "The public holiday schedule for 2027 has not been entered yet; "
+            "deadlines skip weekends only."
+        ]
 
 
 def test_entering_a_year_in_the_admin_changes_deadlines_at_once(admin_client):
