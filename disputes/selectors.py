@@ -1,15 +1,48 @@
 """Reads of the disputes app."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.db.models import Q
+from django.utils import timezone
+
+from .choices import OPEN_STATUSES, PartySide
 from .models import CaseEvent, Dispute
 
-__all__ = ["ChainCheck", "dispute_queryset", "verify_event_chain"]
+__all__ = ["ChainCheck", "dispute_queryset", "repeat_cases", "verify_event_chain"]
+
+REPEAT_WINDOW_DAYS = 90
 
 
 def dispute_queryset(*, user):
     """The cases the user may see: handled now, or received, within their subtrees."""
     return Dispute.objects.visible_to(user)
+
+
+def repeat_cases(*, user, phones=(), id_numbers=(), exclude_pk=None, days=REPEAT_WINDOW_DAYS):
+    """Cases in the user's scope whose applicant has one of these phones or ID numbers and
+    that are still open or were registered in the last `days` days: repeat petitions (重复
+    信访) are a key risk signal, shown as a warning at intake."""
+    phones = [p.strip() for p in phones if p and p.strip()]
+    id_numbers = [i.strip().upper() for i in id_numbers if i and i.strip()]
+    if not phones and not id_numbers:
+        return Dispute.objects.none()
+    same_person = Q(pk__in=[])
+    if phones:
+        same_person |= Q(parties__phone__in=phones)
+    if id_numbers:
+        same_person |= Q(parties__id_number__in=id_numbers)
+    since = timezone.now() - timedelta(days=days)
+    queryset = (
+        dispute_queryset(user=user)
+        .filter(same_person, parties__side=PartySide.APPLICANT)
+        .filter(Q(status__in=OPEN_STATUSES) | Q(created_at__gte=since))
+        .distinct()
+        .order_by("-created_at")
+    )
+    if exclude_pk is not None:
+        queryset = queryset.exclude(pk=exclude_pk)
+    return queryset
 
 
 @dataclass(frozen=True)
