@@ -13,6 +13,7 @@ urlpatterns = [
     path("status/", views.status, name="status"),
     path("centers/", include("centers.urls")),
     path("grids/", include("grids.urls")),
+    path("disputes/", include("disputes.urls")),
     path("api/v1/", include("governance.api_urls")),
     path("admin/", admin.site.urls),
 ]

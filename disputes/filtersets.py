@@ -1,0 +1,111 @@
+"""Filters of the mediator inbox (案件列表): tabs, field filters, text search and sorting.
+
+The queryset handed in is already scoped (`dispute_queryset(user=...)`); these filters only
+narrow it down. The tabs need the user, so the filterset is built with `request`.
+"""
+
+import django_filters
+from django import forms
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from centers.choices import CenterLevel
+from centers.models import Membership
+from governance.workdays import add_workdays
+
+from .choices import OPEN_STATUSES, Channel, RiskLevel, Status
+from .models import Category, Party
+
+__all__ = ["DisputeFilterSet", "Tab", "DUE_SOON_WORKDAYS", "SEARCH_MAX_LENGTH"]
+
+# 即将到期: the level's deadline falls within this many working days from today.
+DUE_SOON_WORKDAYS = 2
+SEARCH_MAX_LENGTH = 50
+
+
+class Tab(models.TextChoices):
+    """The inbox tabs (工作台页签)."""
+
+    MINE = "mine", _("我的案件")
+    TO_SIGN = "to_sign", _("待签收")
+    DUE_SOON = "due_soon", _("即将到期")
+    OVERDUE = "overdue", _("已超期")
+    ALL = "all", _("全部")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class DisputeFilterSet(django_filters.FilterSet):
+    tab = django_filters.ChoiceFilter(
+        label=_("页签"), choices=Tab.choices, method="filter_tab", empty_label=None
+    )
+    q = django_filters.CharFilter(label=_("关键词"), method="filter_text")
+    status = django_filters.ChoiceFilter(label=_("状态"), choices=Status.choices)
+    category = django_filters.ModelChoiceFilter(
+        label=_("纠纷类别"), queryset=Category.objects.filter(is_active=True)
+    )
+    risk_level = django_filters.ChoiceFilter(label=_("风险等级"), choices=RiskLevel.choices)
+    channel = django_filters.ChoiceFilter(label=_("受理渠道"), choices=Channel.choices)
+    level = django_filters.ChoiceFilter(label=_("办理层级"), choices=CenterLevel.choices)
+    created_from = django_filters.DateFilter(
+        label=_("登记日期自"), field_name="created_at", lookup_expr="date__gte", widget=DateInput
+    )
+    created_to = django_filters.DateFilter(
+        label=_("登记日期至"), field_name="created_at", lookup_expr="date__lte", widget=DateInput
+    )
+    sort = django_filters.OrderingFilter(
+        label=_("排序"),
+        fields=(("created_at", "created_at"), ("level_deadline", "level_deadline")),
+        field_labels={
+            "created_at": _("登记时间（早→晚）"),
+            "-created_at": _("登记时间（晚→早）"),
+            "level_deadline": _("办理期限（近→远）"),
+            "-level_deadline": _("办理期限（远→近）"),
+        },
+        empty_label=None,
+    )
+
+    def __init__(self, data=None, *args, request=None, **kwargs):
+        data = data.copy() if data is not None else {}
+        # Unbound fields have no value, so a missing tab or sort falls back here.
+        if not data.get("tab"):
+            data["tab"] = Tab.ALL
+        if not data.get("sort"):
+            data["sort"] = "-created_at"
+        super().__init__(data, *args, request=request, **kwargs)
+
+    @property
+    def active_tab(self) -> str:
+        value = self.form.cleaned_data.get("tab") if self.form.is_valid() else None
+        return value or Tab.ALL
+
+    def filter_tab(self, queryset, name, value):
+        user = self.request.user
+        today = timezone.localdate()
+        if value == Tab.MINE:
+            return queryset.filter(mediator=user)
+        if value == Tab.TO_SIGN:
+            my_centers = Membership.objects.filter(user=user).values("center_id")
+            return queryset.filter(status=Status.DISPATCHED, current_center__in=my_centers)
+        if value == Tab.DUE_SOON:
+            return queryset.filter(
+                status__in=OPEN_STATUSES,
+                level_deadline__gte=today,
+                level_deadline__lte=add_workdays(today, DUE_SOON_WORKDAYS),
+            )
+        if value == Tab.OVERDUE:
+            return queryset.filter(status__in=OPEN_STATUSES, level_deadline__lt=today)
+        return queryset
+
+    def filter_text(self, queryset, name, value):
+        value = (value or "").strip()[:SEARCH_MAX_LENGTH]
+        if not value:
+            return queryset
+        party_match = Party.objects.filter(dispute=OuterRef("pk"), name__icontains=value)
+        return queryset.filter(
+            Q(tracking_number__icontains=value) | Q(summary__icontains=value) | Exists(party_match)
+        )

@@ -1,0 +1,333 @@
+"""Forms of the mediator workspace: the walk-in intake desk (登记受理) with its parties, and one
+small form per case action. The forms only collect input; disputes.services decides."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.forms import formset_factory
+from django.utils.translation import gettext_lazy as _
+
+from centers.choices import CenterLevel, Role
+from centers.models import Center, Department, subtree_q
+from governance.people import person_name
+
+from .choices import Channel, PartyKind, PartySide, RequestType, RiskLevel
+from .models import Category
+from .services.intake import INTAKE_ROLES
+
+__all__ = [
+    "IntakeForm",
+    "PartyForm",
+    "PartyFormSet",
+    "intake_centers",
+    "ActionForm",
+    "ReasonForm",
+    "NotAcceptForm",
+    "ReturnForm",
+    "FailForm",
+    "CloseForm",
+    "EscalateForm",
+    "SuperviseForm",
+    "ReopenForm",
+    "RateForm",
+    "AssignForm",
+    "DispatchForm",
+    "AssignDownForm",
+    "RecordSessionForm",
+    "AgreeForm",
+    "ExtendForm",
+]
+
+MEDIATOR_ROLES = [Role.MEDIATOR, Role.STAFF, Role.DIRECTOR]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+DATETIME_LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+
+
+def intake_centers(user):
+    """The active centers where the user holds a role that may register cases, in tree
+    order (the first is the form's default)."""
+    roles = [role for role in INTAKE_ROLES if role in Role.values]
+    return (
+        Center.objects.filter(is_active=True, memberships__user=user, memberships__role__in=roles)
+        .distinct()
+        .order_by("tree_id", "lft")
+    )
+
+
+class VillageField(forms.ModelChoiceField):
+    """A village typed in by its official code (a select of every village of a county would
+    be thousands of options); checked against the user's own subtrees."""
+
+    widget = forms.TextInput
+
+    def label_from_instance(self, obj):
+        return f"{obj.name} {obj.code}"
+
+
+class IntakeForm(forms.Form):
+    receiving_center = forms.ModelChoiceField(
+        label=_("受理中心"), queryset=Center.objects.none(), empty_label=None
+    )
+    channel = forms.ChoiceField(
+        label=_("受理渠道"), choices=Channel.choices, initial=Channel.WALK_IN
+    )
+    category = forms.ModelChoiceField(
+        label=_("纠纷类别"), queryset=Category.objects.filter(is_active=True)
+    )
+    risk_level = forms.ChoiceField(
+        label=_("风险等级"), choices=RiskLevel.choices, initial=RiskLevel.ORDINARY
+    )
+    request_type = forms.ChoiceField(
+        label=_("诉求类型"), choices=RequestType.choices, initial=RequestType.HELP
+    )
+    summary = forms.CharField(label=_("纠纷概要"), max_length=200)
+    description = forms.CharField(
+        label=_("详细情况"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    occurred_at = forms.DateTimeField(
+        label=_("发生时间"),
+        required=False,
+        widget=DateTimeLocalInput,
+        input_formats=DATETIME_LOCAL_FORMATS,
+    )
+    village = VillageField(
+        label=_("发生地（村/社区区划代码）"),
+        queryset=Center.objects.none(),
+        to_field_name="code",
+        error_messages={"invalid_choice": _("请填写本中心辖区内村/社区的12位区划代码。")},
+    )
+    address = forms.CharField(label=_("详细地址"), max_length=200, required=False)
+    is_confidential = forms.BooleanField(label=_("保密（当事人要求不公开）"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        centers = list(intake_centers(user))
+        self.fields["receiving_center"].queryset = intake_centers(user)
+        if centers:
+            self.fields["receiving_center"].initial = centers[0].pk
+            if centers[0].level == CenterLevel.VILLAGE:
+                self.fields["village"].initial = centers[0].code
+        self.fields["village"].queryset = Center.objects.filter(
+            subtree_q(centers), level=CenterLevel.VILLAGE, is_active=True
+        )
+        self.fields["village"].widget.attrs.update(
+            {"inputmode": "numeric", "maxlength": 12, "list": "village-options"}
+        )
+        self.has_centers = bool(centers)
+
+
+class PartyForm(forms.Form):
+    side = forms.ChoiceField(label=_("当事人类型"), choices=PartySide.choices)
+    kind = forms.ChoiceField(label=_("主体"), choices=PartyKind.choices, initial=PartyKind.PERSON)
+    name = forms.CharField(label=_("姓名/名称"), max_length=100)
+    phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+    id_number = forms.CharField(label=_("身份证号"), max_length=18, required=False)
+    address = forms.CharField(label=_("住址"), max_length=200, required=False)
+
+
+class BasePartyFormSet(forms.BaseFormSet):
+    """Applicant first, then a respondent, then spare rows; rows left blank are ignored."""
+
+    SIDES = [PartySide.APPLICANT, PartySide.RESPONDENT]
+
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        side = self.SIDES[index % 2] if index is not None else PartySide.RESPONDENT
+        kwargs["initial"] = {"side": side, "kind": PartyKind.PERSON}
+        return kwargs
+
+    def filled_forms(self) -> list[PartyForm]:
+        """The rows that hold a party, in order (their index is the service's party index)."""
+        return [
+            form
+            for form in self.forms
+            if form.has_changed() and form.is_valid() and form.cleaned_data.get("name")
+        ]
+
+    def clean(self):
+        super().clean()
+        if any(form.errors for form in self.forms):
+            return
+        if not any(
+            form.cleaned_data["side"] == PartySide.APPLICANT for form in self.filled_forms()
+        ):
+            raise forms.ValidationError(_("至少需要一名申请人。"))
+
+
+PartyFormSet = formset_factory(
+    PartyForm,
+    formset=BasePartyFormSet,
+    extra=3,
+    min_num=1,
+    validate_min=True,
+    max_num=10,
+    validate_max=True,
+)
+
+
+# --- Case actions -----------------------------------------------------------------------
+
+
+class ActionForm(forms.Form):
+    """Every action form carries the case version the user saw (stale-form detection)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, dispute, user, **kwargs):
+        kwargs.setdefault("initial", {})["version"] = dispute.version
+        super().__init__(*args, **kwargs)
+        self.dispute = dispute
+        self.user = user
+
+
+class ReasonForm(ActionForm):
+    reason_label = _("理由")
+    reason_required = True
+
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = self.reason_label
+        self.fields["reason"].required = self.reason_required
+
+
+class NotAcceptForm(ReasonForm):
+    reason_label = _("不予受理理由及告知的途径（诉讼、仲裁、复议、信访等）")
+
+
+class ReturnForm(ReasonForm):
+    reason_label = _("退单理由")
+
+
+class FailForm(ReasonForm):
+    reason_label = _("已告知当事人的途径（仲裁、行政、诉讼等）")
+
+
+class CloseForm(ReasonForm):
+    reason_label = _("结案说明")
+    reason_required = False
+
+
+class EscalateForm(ReasonForm):
+    reason_label = _("上报理由")
+
+
+class SuperviseForm(ReasonForm):
+    reason_label = _("督办事由")
+
+
+class ReopenForm(ReasonForm):
+    reason_label = _("重办理由")
+
+
+class RateForm(ReasonForm):
+    reason_label = _("回访意见")
+    reason_required = False
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return person_name(obj)
+
+
+class AssignForm(ActionForm):
+    mediator = UserChoiceField(label=_("调解员"), queryset=get_user_model().objects.none())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        centers = self.dispute.current_center.get_ancestors(include_self=True)
+        self.fields["mediator"].queryset = (
+            get_user_model()
+            .objects.filter(
+                is_active=True,
+                memberships__role__in=MEDIATOR_ROLES,
+                memberships__center__in=centers,
+            )
+            .distinct()
+            .order_by("last_name", "first_name", "username")
+        )
+
+
+class CenterChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name}（{obj.get_level_display()}）"
+
+
+class DepartmentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.center.name} · {obj.name}"
+
+
+class DispatchForm(ActionForm):
+    center = CenterChoiceField(label=_("派往中心"), queryset=Center.objects.none())
+    department = DepartmentChoiceField(
+        label=_("承办部门"), queryset=Department.objects.none(), required=False
+    )
+    designated = forms.BooleanField(label=_("指定承办（不得再退单）"), required=False)
+    reason = forms.CharField(
+        label=_("派单说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = self.dispute.current_center
+        centers = Center.objects.filter(is_active=True).filter(
+            pk__in=[current.pk, *current.get_children().values_list("pk", flat=True)]
+        )
+        self.fields["center"].queryset = centers.order_by("tree_id", "lft")
+        self.fields["department"].queryset = (
+            Department.objects.filter(is_active=True, center__in=centers)
+            .select_related("center")
+            .order_by("center__lft", "kind", "name")
+        )
+
+
+class AssignDownForm(ActionForm):
+    center = CenterChoiceField(label=_("下派至"), queryset=Center.objects.none())
+    reason = forms.CharField(
+        label=_("下派说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["center"].queryset = self.dispute.current_center.get_children().filter(
+            is_active=True
+        )
+
+
+class RecordSessionForm(ActionForm):
+    held_at = forms.DateTimeField(
+        label=_("调解时间"), widget=DateTimeLocalInput, input_formats=DATETIME_LOCAL_FORMATS
+    )
+    attendees = forms.CharField(
+        label=_("参加人员"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    notes = forms.CharField(label=_("调解经过"), widget=forms.Textarea(attrs={"rows": 3}))
+    outcome = forms.CharField(label=_("本次结果"), max_length=200, required=False)
+
+
+class AgreeForm(ActionForm):
+    content = forms.CharField(label=_("协议内容"), widget=forms.Textarea(attrs={"rows": 3}))
+    signed_on = forms.DateField(label=_("签订日期"), widget=DateInput)
+    is_written = forms.BooleanField(label=_("书面协议（否则为口头协议）"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["is_written"].initial = True
+
+
+class ExtendForm(ActionForm):
+    workdays = forms.IntegerField(label=_("延期工作日数"), min_value=1)
+    reason = forms.CharField(label=_("延期理由"), widget=forms.Textarea(attrs={"rows": 2}))

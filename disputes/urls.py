@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "disputes"
+
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("new/", views.intake, name="intake"),
+    path("<str:tracking_number>/", views.detail, name="detail"),
+    path("<str:tracking_number>/receipt/", views.receipt, name="receipt"),
+    path("<str:tracking_number>/act/<slug:action_slug>/", views.act, name="act"),
+]

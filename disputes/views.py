@@ -1,0 +1,464 @@
+"""The mediator workspace (调解工作台): inbox, intake desk, receipt, case page and its actions.
+
+Every read starts from `dispute_queryset(user=...)` (a case outside the user's scope is a
+404); every write is one call of a disputes.services function, whose DisputeError becomes a
+message on the page."""
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import forms, services
+from .choices import OPEN_STATUSES, Action, PartySide, Status
+from .filtersets import DisputeFilterSet, Tab
+from .models import Agreement, CaseEvent, MediationSession, Party
+from .selectors import dispute_queryset, verify_event_chain
+
+INBOX_PAGE_SIZE = 25
+VILLAGE_OPTIONS_MAX = 300
+PARTY_ERROR_KEY = re.compile(r"^parties\[(\d+)\]\.(\w+)$")
+
+
+def receipt_session_key(tracking_number: str) -> str:
+    return f"disputes:access_code:{tracking_number}"
+
+
+def _with_flags(dispute):
+    """The status badge colour and whether the level's deadline has passed, for display."""
+    dispute.status_badge = Status(dispute.status).badge
+    dispute.past_deadline = bool(
+        dispute.status in OPEN_STATUSES
+        and dispute.level_deadline
+        and dispute.level_deadline < timezone.localdate()
+    )
+    return dispute
+
+
+# --- Inbox ------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def inbox(request):
+    """The cases in the user's scope, by tab, filters and text, 25 a page."""
+    queryset = (
+        dispute_queryset(user=request.user)
+        .select_related("category", "current_center", "mediator")
+        .prefetch_related(
+            Prefetch(
+                "parties",
+                queryset=Party.objects.filter(side=PartySide.APPLICANT).order_by("pk"),
+                to_attr="applicants",
+            )
+        )
+    )
+    filterset = DisputeFilterSet(request.GET, queryset=queryset, request=request)
+    page = Paginator(filterset.qs, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = [_with_flags(case) for case in page.object_list]
+    context = {
+        "filterset": filterset,
+        "page": page,
+        "tabs": Tab.choices,
+        "active_tab": filterset.active_tab,
+    }
+    return render(request, "disputes/inbox.html", context)
+
+
+# --- Intake -----------------------------------------------------------------------------
+
+
+def _party_data(party_forms) -> list[services.PartyData]:
+    return [services.PartyData(**form.cleaned_data) for form in party_forms]
+
+
+def _add_error(form, field: str | None, messages_: list[str] | str) -> None:
+    form.add_error(field if field in form.fields else None, messages_)
+
+
+def _map_intake_errors(error: Exception, form, party_forms) -> None:
+    """Put the service's errors next to the fields they concern."""
+    if isinstance(error, services.DisputeError):
+        _add_error(form, error.field, error.message)
+        return
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for key, field_messages in error.message_dict.items():
+        match = PARTY_ERROR_KEY.match(key)
+        if match and int(match.group(1)) < len(party_forms):
+            _add_error(party_forms[int(match.group(1))], match.group(2), field_messages)
+        elif key == NON_FIELD_ERRORS:
+            form.add_error(None, field_messages)
+        else:
+            _add_error(form, key, field_messages)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def intake(request):
+    """登记受理 at a walk-in desk: the case, its parties, then the receipt."""
+    if request.method == "POST":
+        form = forms.IntakeForm(request.POST, user=request.user)
+        formset = forms.PartyFormSet(request.POST, prefix="parties")
+        if form.is_valid() and formset.is_valid():
+            party_forms = formset.filled_forms()
+            data = form.cleaned_data
+            try:
+                result = services.dispute_register(
+                    actor=request.user,
+                    receiving_center=data["receiving_center"],
+                    channel=data["channel"],
+                    category=data["category"],
+                    summary=data["summary"],
+                    village=data["village"],
+                    parties=_party_data(party_forms),
+                    description=data["description"],
+                    risk_level=data["risk_level"],
+                    request_type=data["request_type"],
+                    address=data["address"],
+                    occurred_at=data["occurred_at"],
+                    is_confidential=data["is_confidential"],
+                )
+            except (ValidationError, services.DisputeError) as error:
+                _map_intake_errors(error, form, party_forms)
+            else:
+                tracking_number = result.dispute.tracking_number
+                request.session[receipt_session_key(tracking_number)] = result.access_code
+                messages.success(
+                    request, _("已登记，受理编号 %(number)s。") % {"number": tracking_number}
+                )
+                return redirect("disputes:receipt", tracking_number=tracking_number)
+        messages.error(request, _("登记未保存，请按提示修改后再提交。"))
+    else:
+        form = forms.IntakeForm(user=request.user)
+        formset = forms.PartyFormSet(prefix="parties")
+    villages = form.fields["village"].queryset.order_by("tree_id", "lft")
+    village_options = list(villages.only("code", "name")[: VILLAGE_OPTIONS_MAX + 1])
+    context = {
+        "form": form,
+        "formset": formset,
+        "village_options": village_options if len(village_options) <= VILLAGE_OPTIONS_MAX else [],
+    }
+    return render(request, "disputes/intake.html", context)
+
+
+@require_GET
+@login_required
+def receipt(request, tracking_number):
+    """受理回执: printable; the access code is shown once, right after intake."""
+    dispute = get_object_or_404(
+        dispute_queryset(user=request.user).select_related("receiving_center", "category"),
+        tracking_number=tracking_number,
+    )
+    access_code = request.session.pop(receipt_session_key(tracking_number), None)
+    applicants = dispute.parties.filter(side=PartySide.APPLICANT).order_by("pk")
+    context = {"dispute": dispute, "access_code": access_code, "applicants": applicants}
+    return render(request, "disputes/receipt.html", context)
+
+
+# --- Case page and actions --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """One case action of the UI: its table entry, its form and the service call.
+    `versioned` is False for services without `expected_version` (checked here instead)."""
+
+    action: Action
+    form_class: type
+    call: Any
+    versioned: bool = True
+    button_class: str = "button-primary"
+
+
+def _reason(data) -> str:
+    return data.get("reason", "")
+
+
+ACTIONS: dict[str, ActionSpec] = {
+    "accept": ActionSpec(
+        Action.ACCEPT,
+        forms.ActionForm,
+        lambda d, u, c: services.dispute_accept(
+            dispute_id=d.pk, actor=u, expected_version=c["version"]
+        ),
+    ),
+    "not-accept": ActionSpec(
+        Action.NOT_ACCEPT,
+        forms.NotAcceptForm,
+        lambda d, u, c: services.dispute_not_accept(
+            dispute_id=d.pk, actor=u, route=_reason(c), expected_version=c["version"]
+        ),
+        button_class="button-secondary",
+    ),
+    "assign": ActionSpec(
+        Action.ASSIGN,
+        forms.AssignForm,
+        lambda d, u, c: services.dispute_assign(
+            dispute_id=d.pk, actor=u, mediator=c["mediator"], expected_version=c["version"]
+        ),
+    ),
+    "dispatch": ActionSpec(
+        Action.DISPATCH,
+        forms.DispatchForm,
+        lambda d, u, c: services.dispute_dispatch(
+            dispute_id=d.pk,
+            actor=u,
+            center=c["center"],
+            department=c["department"],
+            designated=c["designated"],
+            note=_reason(c),
+            expected_version=c["version"],
+        ),
+    ),
+    "sign": ActionSpec(
+        Action.SIGN,
+        forms.ActionForm,
+        lambda d, u, c: services.dispute_sign(
+            dispute_id=d.pk, actor=u, expected_version=c["version"]
+        ),
+    ),
+    "return": ActionSpec(
+        Action.RETURN,
+        forms.ReturnForm,
+        lambda d, u, c: services.dispute_return(
+            dispute_id=d.pk, actor=u, reason=_reason(c), expected_version=c["version"]
+        ),
+        button_class="button-secondary",
+    ),
+    "start-mediation": ActionSpec(
+        Action.START_MEDIATION,
+        forms.ActionForm,
+        lambda d, u, c: services.dispute_start_mediation(
+            dispute_id=d.pk, actor=u, expected_version=c["version"]
+        ),
+    ),
+    "record-session": ActionSpec(
+        Action.RECORD_SESSION,
+        forms.RecordSessionForm,
+        lambda d, u, c: services.dispute_record_session(
+            dispute_id=d.pk,
+            actor=u,
+            held_at=c["held_at"],
+            mediators=[d.mediator or u],
+            notes=c["notes"],
+            attendees=c["attendees"],
+            outcome=c["outcome"],
+            expected_version=c["version"],
+        ),
+    ),
+    "agree": ActionSpec(
+        Action.AGREE,
+        forms.AgreeForm,
+        lambda d, u, c: services.dispute_agree(
+            dispute_id=d.pk,
+            actor=u,
+            content=c["content"],
+            signed_on=c["signed_on"],
+            is_written=c["is_written"],
+            expected_version=c["version"],
+        ),
+    ),
+    "fail": ActionSpec(
+        Action.FAIL,
+        forms.FailForm,
+        lambda d, u, c: services.dispute_fail(
+            dispute_id=d.pk, actor=u, routes=_reason(c), expected_version=c["version"]
+        ),
+        button_class="button-secondary",
+    ),
+    "close": ActionSpec(
+        Action.CLOSE,
+        forms.CloseForm,
+        lambda d, u, c: services.dispute_close(
+            dispute_id=d.pk, actor=u, note=_reason(c), expected_version=c["version"]
+        ),
+    ),
+    "follow-up": ActionSpec(
+        Action.START_FOLLOW_UP,
+        forms.ActionForm,
+        lambda d, u, c: services.dispute_start_follow_up(dispute_id=d.pk, actor=u),
+        versioned=False,
+    ),
+    "rate-satisfied": ActionSpec(
+        Action.RATE_SATISFIED,
+        forms.RateForm,
+        lambda d, u, c: services.dispute_rate_satisfied(
+            dispute_id=d.pk, actor=u, comment=_reason(c)
+        ),
+        versioned=False,
+    ),
+    "reopen": ActionSpec(
+        Action.REOPEN,
+        forms.ReopenForm,
+        lambda d, u, c: services.dispute_reopen(dispute_id=d.pk, actor=u, reason=_reason(c)),
+        versioned=False,
+        button_class="button-secondary",
+    ),
+    "archive": ActionSpec(
+        Action.ARCHIVE,
+        forms.ActionForm,
+        lambda d, u, c: services.dispute_archive(dispute_id=d.pk, actor=u),
+        versioned=False,
+    ),
+    "escalate": ActionSpec(
+        Action.ESCALATE,
+        forms.EscalateForm,
+        lambda d, u, c: services.dispute_escalate(
+            dispute_id=d.pk, actor=u, reason=_reason(c), expected_version=c["version"]
+        ),
+        button_class="button-secondary",
+    ),
+    "assign-down": ActionSpec(
+        Action.ASSIGN_DOWN,
+        forms.AssignDownForm,
+        lambda d, u, c: services.dispute_assign_down(
+            dispute_id=d.pk,
+            actor=u,
+            center=c["center"],
+            note=_reason(c),
+            expected_version=c["version"],
+        ),
+        button_class="button-secondary",
+    ),
+    "extend": ActionSpec(
+        Action.EXTEND,
+        forms.ExtendForm,
+        lambda d, u, c: services.dispute_extend(
+            dispute_id=d.pk,
+            actor=u,
+            workdays=c["workdays"],
+            reason=_reason(c),
+            expected_version=c["version"],
+        ),
+        button_class="button-secondary",
+    ),
+    "supervise": ActionSpec(
+        Action.SUPERVISE,
+        forms.SuperviseForm,
+        lambda d, u, c: services.dispute_supervise(dispute_id=d.pk, actor=u, reason=_reason(c)),
+        versioned=False,
+        button_class="button-secondary",
+    ),
+}
+SLUGS = {spec.action: slug for slug, spec in ACTIONS.items()}
+
+
+def _case_queryset(user):
+    return dispute_queryset(user=user).select_related(
+        "category",
+        "current_center",
+        "receiving_center",
+        "village",
+        "grid",
+        "department",
+        "mediator",
+        "created_by",
+    )
+
+
+def _get_case(request, tracking_number):
+    return get_object_or_404(_case_queryset(request.user), tracking_number=tracking_number)
+
+
+def _action_label(value: str) -> str:
+    try:
+        return Action(value).label
+    except ValueError:
+        return value
+
+
+def _render_detail(request, dispute, *, bound_slug=None, bound_form=None, status=200):
+    sessions = MediationSession.objects.filter(dispute=dispute).prefetch_related("mediators")
+    events = CaseEvent.objects.filter(dispute=dispute).select_related("actor", "center")
+    action_forms = []
+    for action in services.allowed_actions(dispute, request.user):
+        slug = SLUGS.get(action)
+        if slug is None:
+            continue
+        spec = ACTIONS[slug]
+        form = (
+            bound_form
+            if slug == bound_slug
+            else spec.form_class(dispute=dispute, user=request.user)
+        )
+        action_forms.append(
+            {"slug": slug, "label": action.label, "form": form, "button": spec.button_class}
+        )
+    try:
+        agreement = dispute.agreement
+    except Agreement.DoesNotExist:
+        agreement = None
+    context = {
+        "dispute": _with_flags(dispute),
+        "past_deadline": dispute.past_deadline,
+        "parties": dispute.parties.order_by("side", "pk"),
+        "sessions": sessions.order_by("held_at"),
+        "agreement": agreement,
+        "timeline": [(event, _action_label(event.action)) for event in events.order_by("seq")],
+        "chain": verify_event_chain(dispute),
+        "action_forms": action_forms,
+    }
+    return render(request, "disputes/detail.html", context, status=status)
+
+
+@require_GET
+@login_required
+def detail(request, tracking_number):
+    """The case page: where it stands, who is involved, its history, and what the user may do
+    now."""
+    return _render_detail(request, _get_case(request, tracking_number))
+
+
+@require_POST
+@login_required
+def act(request, tracking_number, action_slug):
+    """One case action: the matching service with the version the user saw."""
+    spec = ACTIONS.get(action_slug)
+    if spec is None:
+        raise Http404
+    dispute = _get_case(request, tracking_number)
+    form = spec.form_class(request.POST, dispute=dispute, user=request.user)
+    if not form.is_valid():
+        messages.error(
+            request, _("“%(action)s”未执行，请按提示修改。") % {"action": spec.action.label}
+        )
+        return _render_detail(request, dispute, bound_slug=action_slug, bound_form=form)
+    data = form.cleaned_data
+    try:
+        if not spec.versioned and data["version"] != dispute.version:
+            raise services.DisputeConflictError(
+                _("该案件刚被他人更新（当前状态：%(status)s），请刷新页面后再操作。")
+                % {"status": dispute.get_status_display()}
+            )
+        spec.call(dispute, request.user, data)
+    except services.DisputeConflictError as error:
+        messages.error(request, error.message)
+    except services.DisputeError as error:
+        messages.error(request, error.message)
+        if error.field and error.field in form.fields and error.field != "version":
+            form.add_error(error.field, error.message)
+            return _render_detail(request, dispute, bound_slug=action_slug, bound_form=form)
+    except ValidationError as error:
+        for field, field_messages in getattr(error, "message_dict", {}).items():
+            _add_error(form, field, field_messages)
+        if not hasattr(error, "error_dict"):
+            form.add_error(None, error.messages)
+        messages.error(
+            request, _("“%(action)s”未执行，请按提示修改。") % {"action": spec.action.label}
+        )
+        return _render_detail(request, dispute, bound_slug=action_slug, bound_form=form)
+    else:
+        messages.success(request, _("已完成“%(action)s”。") % {"action": spec.action.label})
+    return redirect(dispute.get_absolute_url())
