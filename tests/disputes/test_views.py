@@ -388,3 +388,36 @@ def test_pages_need_a_login(client, register):
         response = client.get(url)
         assert response.status_code == 302
         assert "/accounts/login/" in response["Location"]
+
+
+# --- Admin ------------------------------------------------------------------------------
+
+
+def test_the_admin_shows_cases_and_events_read_only_and_scoped(client, register, people):
+    from django.contrib.auth.models import Permission
+
+    case = register().dispute
+    event = CaseEvent.objects.get(dispute=case)
+    for user in (people.township_staff, people.sibling_staff):
+        user.is_staff = True
+        user.save()
+        user.user_permissions.set(
+            Permission.objects.filter(codename__in=["view_dispute", "view_caseevent"])
+        )
+    client.force_login(people.township_staff)
+    dispute_page = reverse("admin:disputes_dispute_change", args=[case.pk])
+    event_page = reverse("admin:disputes_caseevent_change", args=[event.pk])
+    assert case.tracking_number in client.get(reverse("admin:disputes_dispute_changelist")).text
+    page = client.get(dispute_page)
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.text
+    assert client.get(event_page).status_code == 200
+    assert client.post(dispute_page, {"summary": "改掉"}).status_code == 403
+
+    client.force_login(people.sibling_staff)
+    assert case.tracking_number not in client.get(reverse("admin:disputes_dispute_changelist")).text
+    assert (
+        client.get(reverse("admin:disputes_caseevent_changelist")).context["cl"].result_count == 0
+    )
+    assert client.get(dispute_page).status_code == 302  # "does not exist" → admin index
+    assert client.get(event_page).status_code == 302
