@@ -149,6 +149,7 @@ class Action(models.TextChoices):
     ASSIGN_DOWN = "disputes.case.assigned_down", _("下派")
     EXTEND = "disputes.case.extended", _("延期")
     SUPERVISE = "disputes.case.supervised", _("督办")
+    REVEAL_PII = "disputes.party.revealed", _("查看完整个人信息")
 
 
 # The actor of automatic steps (Celery jobs, the resident's own rating through the API).
@@ -224,6 +225,8 @@ ALLOWED_TRANSITIONS: dict[Action, Transition] = {
         frozenset({Status.ACCEPTED, Status.RETURNED}), Status.DISPATCHED, MANAGERS
     ),
     Action.EXTEND: Transition(_WORKING, None, DIRECTORS, reason_required=True),
+    # Seeing a party's full phone or ID number is itself an audited step.
+    Action.REVEAL_PII: Transition(frozenset(Status), None, HANDLERS, reason_required=True),
     Action.SUPERVISE: Transition(
         _WORKING | {Status.DISPATCHED, Status.RETURNED},
         None,

@@ -34,6 +34,7 @@ __all__ = [
     "dispute_assign_down",
     "dispute_extend",
     "dispute_supervise",
+    "party_reveal",
     "RETURN_WINDOW_WORKDAYS",
 ]
 
@@ -453,3 +454,22 @@ def dispute_supervise(*, dispute_id: int, actor, reason: str) -> Dispute:
         return {"supervised": True}
 
     return transition(dispute_id, Action.SUPERVISE, actor=actor, reason=reason, apply=apply)
+
+
+REVEALABLE_FIELDS = ("phone", "id_number")
+
+
+def party_reveal(*, party_id: int, actor, field: str, reason: str) -> str:
+    """Return a party's full phone or ID number and log who saw it and why (the event is the
+    audit record; elsewhere the value is always masked)."""
+    from ..models import Party
+
+    if field not in REVEALABLE_FIELDS:
+        raise DisputeTransitionError(_("该字段不能查看。"), field="field")
+    party = Party.objects.get(pk=party_id)
+
+    def apply(dispute: Dispute) -> dict:
+        return {"party": party.pk, "field": field}
+
+    transition(party.dispute_id, Action.REVEAL_PII, actor=actor, reason=reason, apply=apply)
+    return getattr(party, field)

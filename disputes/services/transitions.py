@@ -68,12 +68,14 @@ def actor_roles(actor, center: Center) -> set[str]:
 
 
 def allowed_actions(dispute: Dispute, actor) -> list[Action]:
-    """The actions `actor` may take on the case now (for showing only the right buttons)."""
+    """The workflow steps `actor` may take on the case now (to show only the right buttons)."""
     roles = actor_roles(actor, dispute.current_center)
     return [
         action
         for action, rule in ALLOWED_TRANSITIONS.items()
-        if dispute.status in rule.sources and roles & rule.roles
+        if action != Action.REVEAL_PII  # offered next to each masked value, not as a step
+        and dispute.status in rule.sources
+        and roles & rule.roles
     ]
 
 

@@ -289,3 +289,23 @@ def test_applicant_fixture_id_is_valid():
     from governance.validators import validate_id_number
 
     validate_id_number(APPLICANT.id_number)
+
+
+def test_revealing_pii_is_logged_and_limited_to_handlers(register, people):
+    from disputes.services import party_reveal
+
+    case = register().dispute
+    party = case.parties.get(side=PartySide.APPLICANT)
+    with pytest.raises(DisputePermissionError):
+        party_reveal(party_id=party.pk, actor=people.county_auditor, field="phone", reason="核查")
+    with pytest.raises(DisputeTransitionError):
+        party_reveal(party_id=party.pk, actor=people.village_mediator, field="phone", reason="")
+    value = party_reveal(
+        party_id=party.pk, actor=people.village_mediator, field="id_number", reason="制作协议书"
+    )
+    assert value == APPLICANT.id_number
+    event = case.events.order_by("-seq").first()
+    assert event.action == Action.REVEAL_PII
+    assert event.actor == people.village_mediator
+    assert event.data == {"party": party.pk, "field": "id_number"}
+    assert value not in str(event.data) and value not in event.reason
