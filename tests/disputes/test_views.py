@@ -20,6 +20,7 @@ from disputes.services import (
     dispute_start_mediation,
 )
 from tests.factories import MembershipFactory
+from tests.i18n_support import compile_catalogs
 
 pytestmark = pytest.mark.django_db
 
@@ -421,3 +422,18 @@ def test_the_admin_shows_cases_and_events_read_only_and_scoped(client, register,
     )
     assert client.get(dispute_page).status_code == 302  # "does not exist" → admin index
     assert client.get(event_page).status_code == 302
+
+
+def test_the_case_page_and_the_inbox_in_english(client, register, people):
+    compile_catalogs()
+    case = register().dispute
+    client.force_login(people.village_mediator)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    body = client.get(detail_url(case)).content.decode()
+    assert '<html lang="en">' in body
+    assert "Registered" in body and "Chain check" in body and "Accept" in body
+    response = post_action(client, case, "close")
+    assert "“Close” is not possible now" in response.content.decode()
+    inbox = client.get(reverse("disputes:inbox")).content.decode()
+    assert "My cases" in inbox and "Overdue" in inbox and "1 case" in inbox
+    assert "我的案件" not in inbox
