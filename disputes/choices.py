@@ -169,6 +169,9 @@ class Transition:
     target: Status | None
     roles: frozenset
     reason_required: bool = False
+    # False for audited steps that leave the case itself untouched (no version bump, so
+    # colleagues' open forms stay valid).
+    changes_case: bool = True
 
 
 _WORKING = frozenset(
@@ -226,7 +229,9 @@ ALLOWED_TRANSITIONS: dict[Action, Transition] = {
     ),
     Action.EXTEND: Transition(_WORKING, None, DIRECTORS, reason_required=True),
     # Seeing a party's full phone or ID number is itself an audited step.
-    Action.REVEAL_PII: Transition(frozenset(Status), None, HANDLERS, reason_required=True),
+    Action.REVEAL_PII: Transition(
+        frozenset(Status), None, HANDLERS, reason_required=True, changes_case=False
+    ),
     Action.SUPERVISE: Transition(
         _WORKING | {Status.DISPATCHED, Status.RETURNED},
         None,

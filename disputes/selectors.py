@@ -3,13 +3,22 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from .choices import OPEN_STATUSES, PartySide
-from .models import CaseEvent, Dispute
+from .models import CaseEvent, Dispute, MediationSession, Party
 
-__all__ = ["ChainCheck", "dispute_queryset", "repeat_cases", "verify_event_chain"]
+__all__ = [
+    "ChainCheck",
+    "case_events",
+    "case_sessions",
+    "dispute_detail_queryset",
+    "dispute_list_queryset",
+    "dispute_queryset",
+    "repeat_cases",
+    "verify_event_chain",
+]
 
 REPEAT_WINDOW_DAYS = 90
 
@@ -43,6 +52,44 @@ def repeat_cases(*, user, phones=(), id_numbers=(), exclude_pk=None, days=REPEAT
     if exclude_pk is not None:
         queryset = queryset.exclude(pk=exclude_pk)
     return queryset
+
+
+def dispute_list_queryset(*, user):
+    """The inbox: cases in scope with what a row shows, applicants prefetched once."""
+    return (
+        dispute_queryset(user=user)
+        .select_related("category", "current_center", "mediator")
+        .prefetch_related(
+            Prefetch(
+                "parties",
+                queryset=Party.objects.filter(side=PartySide.APPLICANT).order_by("pk"),
+                to_attr="applicants",
+            )
+        )
+    )
+
+
+def dispute_detail_queryset(*, user):
+    """Cases in scope with everything the case page shows in one row."""
+    return dispute_queryset(user=user).select_related(
+        "category",
+        "current_center",
+        "receiving_center",
+        "village",
+        "grid",
+        "department",
+        "mediator",
+        "created_by",
+    )
+
+
+def case_sessions(dispute):
+    return MediationSession.objects.filter(dispute=dispute).prefetch_related("mediators")
+
+
+def case_events(dispute):
+    """The timeline, oldest first."""
+    return CaseEvent.objects.filter(dispute=dispute).select_related("actor", "center")
 
 
 @dataclass(frozen=True)

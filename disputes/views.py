@@ -12,17 +12,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import forms, services
+from . import forms, selectors, services
 from .choices import OPEN_STATUSES, Action, PartySide, Status
 from .filtersets import DisputeFilterSet, Tab
-from .models import Agreement, CaseEvent, MediationSession, Party
+from .models import Agreement
 from .selectors import dispute_queryset, verify_event_chain
 
 INBOX_PAGE_SIZE = 25
@@ -52,17 +51,7 @@ def _with_flags(dispute):
 @login_required
 def inbox(request):
     """The cases in the user's scope, by tab, filters and text, 25 a page."""
-    queryset = (
-        dispute_queryset(user=request.user)
-        .select_related("category", "current_center", "mediator")
-        .prefetch_related(
-            Prefetch(
-                "parties",
-                queryset=Party.objects.filter(side=PartySide.APPLICANT).order_by("pk"),
-                to_attr="applicants",
-            )
-        )
-    )
+    queryset = selectors.dispute_list_queryset(user=request.user)
     filterset = DisputeFilterSet(request.GET, queryset=queryset, request=request)
     page = Paginator(filterset.qs, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = [_with_flags(case) for case in page.object_list]
@@ -172,13 +161,12 @@ def receipt(request, tracking_number):
 
 @dataclass(frozen=True)
 class ActionSpec:
-    """One case action of the UI: its table entry, its form and the service call.
-    `versioned` is False for services without `expected_version` (checked here instead)."""
+    """One case action of the UI: its table entry, its form and the service call (which gets
+    the form's `version` as expected_version and refuses a stale form under the row lock)."""
 
     action: Action
     form_class: type
     call: Any
-    versioned: bool = True
     button_class: str = "button-primary"
 
 
@@ -288,29 +276,31 @@ ACTIONS: dict[str, ActionSpec] = {
     "follow-up": ActionSpec(
         Action.START_FOLLOW_UP,
         forms.ActionForm,
-        lambda d, u, c: services.dispute_start_follow_up(dispute_id=d.pk, actor=u),
-        versioned=False,
+        lambda d, u, c: services.dispute_start_follow_up(
+            dispute_id=d.pk, actor=u, expected_version=c["version"]
+        ),
     ),
     "rate-satisfied": ActionSpec(
         Action.RATE_SATISFIED,
         forms.RateForm,
         lambda d, u, c: services.dispute_rate_satisfied(
-            dispute_id=d.pk, actor=u, comment=_reason(c)
+            dispute_id=d.pk, actor=u, comment=_reason(c), expected_version=c["version"]
         ),
-        versioned=False,
     ),
     "reopen": ActionSpec(
         Action.REOPEN,
         forms.ReopenForm,
-        lambda d, u, c: services.dispute_reopen(dispute_id=d.pk, actor=u, reason=_reason(c)),
-        versioned=False,
+        lambda d, u, c: services.dispute_reopen(
+            dispute_id=d.pk, actor=u, reason=_reason(c), expected_version=c["version"]
+        ),
         button_class="button-secondary",
     ),
     "archive": ActionSpec(
         Action.ARCHIVE,
         forms.ActionForm,
-        lambda d, u, c: services.dispute_archive(dispute_id=d.pk, actor=u),
-        versioned=False,
+        lambda d, u, c: services.dispute_archive(
+            dispute_id=d.pk, actor=u, expected_version=c["version"]
+        ),
     ),
     "escalate": ActionSpec(
         Action.ESCALATE,
@@ -347,29 +337,19 @@ ACTIONS: dict[str, ActionSpec] = {
     "supervise": ActionSpec(
         Action.SUPERVISE,
         forms.SuperviseForm,
-        lambda d, u, c: services.dispute_supervise(dispute_id=d.pk, actor=u, reason=_reason(c)),
-        versioned=False,
+        lambda d, u, c: services.dispute_supervise(
+            dispute_id=d.pk, actor=u, reason=_reason(c), expected_version=c["version"]
+        ),
         button_class="button-secondary",
     ),
 }
 SLUGS = {spec.action: slug for slug, spec in ACTIONS.items()}
 
 
-def _case_queryset(user):
-    return dispute_queryset(user=user).select_related(
-        "category",
-        "current_center",
-        "receiving_center",
-        "village",
-        "grid",
-        "department",
-        "mediator",
-        "created_by",
-    )
-
-
 def _get_case(request, tracking_number):
-    return get_object_or_404(_case_queryset(request.user), tracking_number=tracking_number)
+    return get_object_or_404(
+        selectors.dispute_detail_queryset(user=request.user), tracking_number=tracking_number
+    )
 
 
 def _action_label(value: str) -> str:
@@ -380,8 +360,8 @@ def _action_label(value: str) -> str:
 
 
 def _render_detail(request, dispute, *, bound_slug=None, bound_form=None, status=200):
-    sessions = MediationSession.objects.filter(dispute=dispute).prefetch_related("mediators")
-    events = CaseEvent.objects.filter(dispute=dispute).select_related("actor", "center")
+    sessions = selectors.case_sessions(dispute)
+    events = selectors.case_events(dispute)
     action_forms = []
     for action in services.allowed_actions(dispute, request.user):
         slug = SLUGS.get(action)
@@ -437,14 +417,7 @@ def act(request, tracking_number, action_slug):
         return _render_detail(request, dispute, bound_slug=action_slug, bound_form=form)
     data = form.cleaned_data
     try:
-        if not spec.versioned and data["version"] != dispute.version:
-            raise services.DisputeConflictError(
-                _("该案件刚被他人更新（当前状态：%(status)s），请刷新页面后再操作。")
-                % {"status": dispute.get_status_display()}
-            )
         spec.call(dispute, request.user, data)
-    except services.DisputeConflictError as error:
-        messages.error(request, error.message)
     except services.DisputeError as error:
         messages.error(request, error.message)
         if error.field and error.field in form.fields and error.field != "version":

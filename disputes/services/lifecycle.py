@@ -320,17 +320,31 @@ def dispute_close(
     )
 
 
-def dispute_start_follow_up(*, dispute_id: int, actor) -> Dispute:
+def dispute_start_follow_up(
+    *, dispute_id: int, actor, expected_version: int | None = None
+) -> Dispute:
     """回访: the follow-up with the resident begins."""
-    return transition(dispute_id, Action.START_FOLLOW_UP, actor=actor)
+    return transition(
+        dispute_id, Action.START_FOLLOW_UP, actor=actor, expected_version=expected_version
+    )
 
 
-def dispute_rate_satisfied(*, dispute_id: int, actor, comment: str = "") -> Dispute:
+def dispute_rate_satisfied(
+    *, dispute_id: int, actor, comment: str = "", expected_version: int | None = None
+) -> Dispute:
     """群众评单: satisfied (满意/基本满意)."""
-    return transition(dispute_id, Action.RATE_SATISFIED, actor=actor, reason=comment)
+    return transition(
+        dispute_id,
+        Action.RATE_SATISFIED,
+        actor=actor,
+        reason=comment,
+        expected_version=expected_version,
+    )
 
 
-def dispute_reopen(*, dispute_id: int, actor, reason: str) -> Dispute:
+def dispute_reopen(
+    *, dispute_id: int, actor, reason: str, expected_version: int | None = None
+) -> Dispute:
     """重办: the resident was not satisfied, or the work was not done; the case goes back to
     work at the same level with a fresh deadline."""
 
@@ -348,12 +362,19 @@ def dispute_reopen(*, dispute_id: int, actor, reason: str) -> Dispute:
             "level_deadline": dispute.level_deadline,
         }
 
-    return transition(dispute_id, Action.REOPEN, actor=actor, reason=reason, apply=apply)
+    return transition(
+        dispute_id,
+        Action.REOPEN,
+        actor=actor,
+        reason=reason,
+        apply=apply,
+        expected_version=expected_version,
+    )
 
 
-def dispute_archive(*, dispute_id: int, actor) -> Dispute:
+def dispute_archive(*, dispute_id: int, actor, expected_version: int | None = None) -> Dispute:
     """归档."""
-    return transition(dispute_id, Action.ARCHIVE, actor=actor)
+    return transition(dispute_id, Action.ARCHIVE, actor=actor, expected_version=expected_version)
 
 
 def dispute_escalate(
@@ -444,7 +465,9 @@ def dispute_extend(
     )
 
 
-def dispute_supervise(*, dispute_id: int, actor, reason: str) -> Dispute:
+def dispute_supervise(
+    *, dispute_id: int, actor, reason: str, expected_version: int | None = None
+) -> Dispute:
     """督办: flag the case for supervision by the upper level."""
 
     def apply(dispute: Dispute) -> dict:
@@ -453,7 +476,14 @@ def dispute_supervise(*, dispute_id: int, actor, reason: str) -> Dispute:
         dispute.is_supervised = True
         return {"supervised": True}
 
-    return transition(dispute_id, Action.SUPERVISE, actor=actor, reason=reason, apply=apply)
+    return transition(
+        dispute_id,
+        Action.SUPERVISE,
+        actor=actor,
+        reason=reason,
+        apply=apply,
+        expected_version=expected_version,
+    )
 
 
 REVEALABLE_FIELDS = ("phone", "id_number")

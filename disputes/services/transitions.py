@@ -156,10 +156,11 @@ def transition(
             )
         from_status = dispute.status
         data = (apply(dispute) if apply else None) or {}
-        if rule.target is not None:
-            dispute.status = rule.target
-        dispute.version += 1
-        dispute.save()
+        if rule.changes_case:
+            if rule.target is not None:
+                dispute.status = rule.target
+            dispute.version += 1
+            dispute.save()
         record_event(
             dispute, action=action, actor=actor, from_status=from_status, reason=reason, data=data
         )

@@ -304,6 +304,7 @@ def test_revealing_pii_is_logged_and_limited_to_handlers(register, people):
         party_id=party.pk, actor=people.village_mediator, field="id_number", reason="制作协议书"
     )
     assert value == APPLICANT.id_number
+    assert Dispute.objects.get(pk=case.pk).version == case.version  # open forms stay valid
     event = case.events.order_by("-seq").first()
     assert event.action == Action.REVEAL_PII
     assert event.actor == people.village_mediator
