@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from centers.demo import DemoDataError, demo_password, demo_seed, format_login_table
+from disputes.demo import demo_disputes_seed
 
 
 class Command(BaseCommand):
@@ -47,6 +48,9 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("Demo data already present: nothing to create.")
+        cases = demo_disputes_seed()
+        if cases:
+            self.stdout.write(self.style.SUCCESS(f"Demo disputes created: {cases}."))
         self.stdout.write("")
         self.stdout.write("Demo logins 演示账号 (one shared password):")
         self.stdout.write(format_login_table(result))
