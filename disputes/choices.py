@@ -19,6 +19,7 @@ __all__ = [
     "Transition",
     "ALLOWED_TRANSITIONS",
     "OPEN_STATUSES",
+    "SIDE_ACTIONS",
     "SYSTEM",
 ]
 
@@ -150,7 +151,13 @@ class Action(models.TextChoices):
     EXTEND = "disputes.case.extended", _("延期")
     SUPERVISE = "disputes.case.supervised", _("督办")
     REVEAL_PII = "disputes.party.revealed", _("查看完整个人信息")
+    ATTACH = "disputes.case.attachment_added", _("上传附件")
+    REISSUE_ACCESS_CODE = "disputes.case.access_code_reissued", _("重新生成查询码")
 
+
+# Audited steps offered where they belong (next to a masked value, in the attachments list,
+# on the receipt), not among the case's workflow buttons.
+SIDE_ACTIONS = frozenset({Action.REVEAL_PII, Action.ATTACH, Action.REISSUE_ACCESS_CODE})
 
 # The actor of automatic steps (Celery jobs, the resident's own rating through the API).
 SYSTEM = "system"
@@ -231,6 +238,17 @@ ALLOWED_TRANSITIONS: dict[Action, Transition] = {
     # Seeing a party's full phone or ID number is itself an audited step.
     Action.REVEAL_PII: Transition(
         frozenset(Status), None, HANDLERS, reason_required=True, changes_case=False
+    ),
+    # Files and a new access code for the resident: audited, the case's state untouched.
+    Action.ATTACH: Transition(
+        frozenset(Status) - {Status.ARCHIVED}, None, HANDLERS, changes_case=False
+    ),
+    Action.REISSUE_ACCESS_CODE: Transition(
+        frozenset(Status) - {Status.ARCHIVED},
+        None,
+        HANDLERS,
+        reason_required=True,
+        changes_case=False,
     ),
     Action.SUPERVISE: Transition(
         _WORKING | {Status.DISPATCHED, Status.RETURNED},

@@ -2,15 +2,19 @@
 
 import hashlib
 import json
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from centers.choices import CenterLevel
-from centers.models import Center, Department, ScopedQuerySet
+from centers.choices import CenterLevel, Role
+from centers.models import Center, Department, Membership, ScopedQuerySet, subtree_q
 from governance.validators import validate_id_number, validate_phone
 
 from .choices import Channel, PartyKind, PartySide, RequestType, RiskLevel, Status
@@ -22,6 +26,7 @@ __all__ = [
     "Party",
     "MediationSession",
     "Agreement",
+    "Attachment",
     "CaseEvent",
     "AppendOnlyError",
 ]
@@ -62,6 +67,12 @@ class Category(models.Model):
         return self.name
 
 
+# Who may see a confidential case: the handling roles of the center holding it, and the
+# directors of any center above it.
+HANDLING_ROLES = (Role.MEDIATOR, Role.STAFF, Role.DIRECTOR, Role.ADMIN)
+DIRECTING_ROLES = (Role.DIRECTOR, Role.ADMIN)
+
+
 class TrackingSequence(models.Model):
     """The last tracking-number sequence used by a receiving center in a year."""
 
@@ -93,6 +104,30 @@ class TrackingSequence(models.Model):
 class DisputeQuerySet(ScopedQuerySet):
     # A case is seen from the center handling it now and from the one that received it.
     center_paths = ("current_center__", "receiving_center__")
+
+    def visible_to(self, user):
+        """The subtree rule, and on top of it the confidential flag (保密): such a case is
+        seen only by its handlers (its mediator, whoever registered it or acted on it, and
+        the handling roles of the center holding it now) and by the directors above."""
+        queryset = super().visible_to(user)
+        if user is None or not user.is_authenticated or user.is_superuser:
+            return queryset
+        memberships = Membership.objects.filter(user=user, center__is_active=True)
+        handling_here = memberships.filter(role__in=HANDLING_ROLES).values("center_id")
+        directing = list(
+            Center.objects.filter(
+                pk__in=memberships.filter(role__in=DIRECTING_ROLES).values("center_id")
+            )
+        )
+        return queryset.filter(
+            Q(is_confidential=False)
+            | Q(mediator=user)
+            | Q(created_by=user)
+            | Q(current_center__in=handling_here)
+            | Exists(CaseEvent.objects.filter(dispute=OuterRef("pk"), actor=user))
+            | subtree_q(directing, "current_center__")
+            | subtree_q(directing, "receiving_center__")
+        )
 
 
 class Dispute(models.Model):
@@ -481,6 +516,77 @@ class Agreement(models.Model):
             raise ValidationError(
                 {"judicial_confirmation_granted": _("未申请司法确认，不能标记为已确认。")}
             )
+
+
+def attachment_storage():
+    """Attachments live under PRIVATE_MEDIA_ROOT, outside the web root, with no public URL:
+    they are served only by the permission-checked download view."""
+    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+
+
+def attachment_path(instance, filename):
+    # The stored name is random and has no extension: what a user uploaded is never
+    # executed or served by name; the original name is kept in `original_name`.
+    now = timezone.now()
+    return f"attachments/{now:%Y/%m}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A file attached to a case (附件): evidence, an ID card copy, a signed agreement scan.
+    The type is recognised from the file's content, never from its name."""
+
+    dispute = models.ForeignKey(
+        Dispute,
+        verbose_name=_("纠纷"),
+        on_delete=models.PROTECT,
+        related_name="attachments",
+    )
+    file = models.FileField(
+        verbose_name=_("文件"),
+        storage=attachment_storage,
+        upload_to=attachment_path,
+        max_length=200,
+    )
+    original_name = models.CharField(
+        verbose_name=_("原文件名"),
+        max_length=200,
+    )
+    content_type = models.CharField(
+        verbose_name=_("文件类型"),
+        max_length=100,
+    )
+    size = models.PositiveBigIntegerField(
+        verbose_name=_("大小（字节）"),
+    )
+    sha256 = models.CharField(
+        verbose_name=_("SHA-256"),
+        max_length=64,
+    )
+    description = models.CharField(
+        verbose_name=_("说明"),
+        max_length=200,
+        blank=True,
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    uploaded_at = models.DateTimeField(
+        verbose_name=_("上传时间"),
+        auto_now_add=True,
+    )
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        ordering = ["dispute", "uploaded_at", "pk"]
+
+    def __str__(self):
+        return self.original_name
 
 
 class AppendOnlyError(Exception):

@@ -9,6 +9,7 @@ from .transitions import (
     DisputePermissionError,
     DisputeTransitionError,
     allowed_actions,
+    can_take,
 )
 
 __all__ = [
@@ -20,5 +21,6 @@ __all__ = [
     "DisputePermissionError",
     "DisputeTransitionError",
     "allowed_actions",
+    "can_take",
     *_lifecycle_all,
 ]

@@ -11,8 +11,10 @@ from django.utils.translation import gettext as _
 
 from centers.choices import Role
 from centers.models import Center, Membership
+from governance.workdays import workdays_between
 
-from ..choices import ALLOWED_TRANSITIONS, SYSTEM, Action
+from ..choices import ALLOWED_TRANSITIONS, SIDE_ACTIONS, SYSTEM, Action
+from ..deadlines import level_workdays
 from ..models import CaseEvent, Dispute
 
 __all__ = [
@@ -22,6 +24,7 @@ __all__ = [
     "DisputeConflictError",
     "actor_roles",
     "allowed_actions",
+    "can_take",
     "transition",
     "record_event",
 ]
@@ -73,10 +76,17 @@ def allowed_actions(dispute: Dispute, actor) -> list[Action]:
     return [
         action
         for action, rule in ALLOWED_TRANSITIONS.items()
-        if action != Action.REVEAL_PII  # offered next to each masked value, not as a step
-        and dispute.status in rule.sources
-        and roles & rule.roles
+        if action not in SIDE_ACTIONS and dispute.status in rule.sources and roles & rule.roles
     ]
+
+
+def can_take(dispute: Dispute, actor, action: Action) -> bool:
+    """Whether `actor` may take `action` on the case now (for side actions such as attaching
+    a file or revealing a phone number, which the UI offers where they belong)."""
+    rule = ALLOWED_TRANSITIONS[action]
+    return dispute.status in rule.sources and bool(
+        actor_roles(actor, dispute.current_center) & rule.roles
+    )
 
 
 def record_event(
@@ -89,7 +99,17 @@ def record_event(
     data: dict | None = None,
 ) -> CaseEvent:
     """Append an event to the case's chain. Call inside the transaction that changed the case
-    (the case row must be locked so that sequence numbers cannot race)."""
+    (the case row must be locked so that sequence numbers cannot race). Every event records
+    the deadline values in force after the step (level, when the case entered it, the limit
+    in working days, the deadline, working days used); `data` adds the step's own values."""
+    now = timezone.now()
+    clock = {
+        "level": dispute.level,
+        "level_entered_at": dispute.level_entered_at,
+        "level_deadline": dispute.level_deadline,
+        "level_workdays": level_workdays(dispute.level),
+        "workdays_used": workdays_between(dispute.level_entered_at, now),
+    }
     previous = (
         CaseEvent.objects.filter(dispute=dispute).order_by("-seq").values("seq", "hash").first()
     )
@@ -102,8 +122,8 @@ def record_event(
         actor=actor,
         center=dispute.current_center,
         reason=reason,
-        data=_jsonable(data or {}),
-        created_at=timezone.now(),
+        data=_jsonable({**clock, **(data or {})}),
+        created_at=now,
         prev_hash=previous["hash"] if previous else "",
     )
     event.hash = event.compute_hash()
