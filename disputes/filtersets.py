@@ -15,8 +15,9 @@ from centers.choices import CenterLevel
 from centers.models import Membership
 from governance.workdays import add_workdays
 
-from .choices import OPEN_STATUSES, Channel, RiskLevel, Status
+from .choices import OPEN_STATUSES, Channel, PartySide, RiskLevel, Status
 from .models import Category, Party
+from .selectors import reporter_visible_q
 
 __all__ = ["DisputeFilterSet", "Tab", "DUE_SOON_WORKDAYS", "SEARCH_MAX_LENGTH"]
 
@@ -106,6 +107,11 @@ class DisputeFilterSet(django_filters.FilterSet):
         if not value:
             return queryset
         party_match = Party.objects.filter(dispute=OuterRef("pk"), name__icontains=value)
+        # A protected reporter (举报人) is not found by name by those who may not know them.
+        may_know = reporter_visible_q(self.request.user) if self.request else Q()
         return queryset.filter(
-            Q(tracking_number__icontains=value) | Q(summary__icontains=value) | Exists(party_match)
+            Q(tracking_number__icontains=value)
+            | Q(summary__icontains=value)
+            | Exists(party_match.exclude(side=PartySide.APPLICANT))
+            | (Exists(party_match.filter(side=PartySide.APPLICANT)) & may_know)
         )

@@ -35,6 +35,7 @@ __all__ = [
     "RecordSessionForm",
     "AgreeForm",
     "ExtendForm",
+    "ReissueAccessCodeForm",
 ]
 
 MEDIATOR_ROLES = [Role.MEDIATOR, Role.STAFF, Role.DIRECTOR]
@@ -265,13 +266,36 @@ class CenterChoiceField(forms.ModelChoiceField):
         return f"{obj.name}（{obj.get_level_display()}）"
 
 
+class SubtreeCenterField(CenterChoiceField):
+    """A center of one subtree, chosen from an indented list (deeper levels indented under
+    their parents), or typed in by its 12-digit code when the subtree is too large for a
+    list (a city has thousands of villages)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("to_field_name", "code")
+        super().__init__(*args, **kwargs)
+        self.root_depth = 0
+
+    def label_from_instance(self, obj):
+        indent = "\u3000" * max(obj.tree_depth - self.root_depth, 0)
+        return f"{indent}{obj.name}（{obj.get_level_display()}）"
+
+
 class DepartmentChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.center.name} · {obj.name}"
 
 
+# Above this many centers in the subtree, the target is typed in by its code.
+DISPATCH_SELECT_MAX = 300
+
+
 class DispatchForm(ActionForm):
-    center = CenterChoiceField(label=_("派往中心"), queryset=Center.objects.none())
+    center = SubtreeCenterField(
+        label=_("派往中心"),
+        queryset=Center.objects.none(),
+        error_messages={"invalid_choice": _("请选择本中心或其下级中心（可填写12位区划代码）。")},
+    )
     department = DepartmentChoiceField(
         label=_("承办部门"), queryset=Department.objects.none(), required=False
     )
@@ -283,14 +307,20 @@ class DispatchForm(ActionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         current = self.dispute.current_center
-        centers = Center.objects.filter(is_active=True).filter(
-            pk__in=[current.pk, *current.get_children().values_list("pk", flat=True)]
-        )
-        self.fields["center"].queryset = centers.order_by("tree_id", "lft")
-        self.fields["department"].queryset = (
-            Department.objects.filter(is_active=True, center__in=centers)
-            .select_related("center")
-            .order_by("center__lft", "kind", "name")
+        centers = current.get_descendants(include_self=True).filter(is_active=True)
+        field = self.fields["center"]
+        field.queryset = centers.order_by("lft")
+        field.root_depth = current.tree_depth
+        departments = Department.objects.filter(is_active=True, center__in=centers)
+        if current.get_descendant_count() + 1 > DISPATCH_SELECT_MAX:
+            field.widget = forms.TextInput(
+                attrs={"inputmode": "numeric", "pattern": "[0-9]{12}", "maxlength": 12}
+            )
+            field.help_text = _("本中心下级单位较多，请填写派往中心的12位区划代码。")
+            # Departments are listed for this center and the level below it only.
+            departments = departments.filter(center__tree_depth__lte=current.tree_depth + 1)
+        self.fields["department"].queryset = departments.select_related("center").order_by(
+            "center__lft", "kind", "name"
         )
 
 
@@ -331,3 +361,12 @@ class AgreeForm(ActionForm):
 class ExtendForm(ActionForm):
     workdays = forms.IntegerField(label=_("延期工作日数"), min_value=1)
     reason = forms.CharField(label=_("延期理由"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReissueAccessCodeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("身份核实情况"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("如：申请人本人持身份证到场核实"),
+    )

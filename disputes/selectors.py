@@ -6,7 +6,9 @@ from datetime import timedelta
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from .choices import OPEN_STATUSES, PartySide
+from centers.models import Center, subtree_q
+
+from .choices import OPEN_STATUSES, PartySide, RequestType
 from .models import CaseEvent, Dispute, MediationSession, Party
 
 __all__ = [
@@ -17,6 +19,8 @@ __all__ = [
     "dispute_list_queryset",
     "dispute_queryset",
     "repeat_cases",
+    "reporter_identity_visible",
+    "reporter_visible_q",
     "verify_event_chain",
 ]
 
@@ -26,6 +30,26 @@ REPEAT_WINDOW_DAYS = 90
 def dispute_queryset(*, user):
     """The cases the user may see: handled now, or received, within their subtrees."""
     return Dispute.objects.visible_to(user)
+
+
+def reporter_identity_visible(dispute: Dispute, user) -> bool:
+    """Whether `user` may know who the applicants are. In a report (举报) the reporter is
+    protected: only the center that received it and the centers above it know the identity;
+    a unit the case was sent down or across to (often the side reported on) does not."""
+    if dispute.request_type != RequestType.REPORT or user is None:
+        return True
+    if user.is_superuser:
+        return True
+    return Center.objects.is_visible_to(dispute.receiving_center, user)
+
+
+def reporter_visible_q(user) -> Q:
+    """The cases whose applicants `user` may know (see reporter_identity_visible), as a
+    filter for searches over party names, phones and ID numbers."""
+    if user.is_superuser:
+        return Q()
+    roots = Center.objects.membership_roots(user)
+    return ~Q(request_type=RequestType.REPORT) | subtree_q(roots, "receiving_center__")
 
 
 def repeat_cases(*, user, phones=(), id_numbers=(), exclude_pk=None, days=REPEAT_WINDOW_DAYS):
@@ -44,6 +68,7 @@ def repeat_cases(*, user, phones=(), id_numbers=(), exclude_pk=None, days=REPEAT
     since = timezone.now() - timedelta(days=days)
     queryset = (
         dispute_queryset(user=user)
+        .filter(reporter_visible_q(user))
         .filter(same_person, parties__side=PartySide.APPLICANT)
         .filter(Q(status__in=OPEN_STATUSES) | Q(created_at__gte=since))
         .distinct()

@@ -9,5 +9,10 @@ urlpatterns = [
     path("new/", views.intake, name="intake"),
     path("<str:tracking_number>/", views.detail, name="detail"),
     path("<str:tracking_number>/receipt/", views.receipt, name="receipt"),
+    path(
+        "<str:tracking_number>/access-code/",
+        views.reissue_access_code,
+        name="reissue_access_code",
+    ),
     path("<str:tracking_number>/act/<slug:action_slug>/", views.act, name="act"),
 ]

@@ -55,6 +55,10 @@ def inbox(request):
     filterset = DisputeFilterSet(request.GET, queryset=queryset, request=request)
     page = Paginator(filterset.qs, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = [_with_flags(case) for case in page.object_list]
+    for case in page.object_list:
+        if not selectors.reporter_identity_visible(case, request.user):
+            case.applicants = []
+            case.reporter_protected = True
     context = {
         "filterset": filterset,
         "page": page,
@@ -152,8 +156,39 @@ def receipt(request, tracking_number):
     )
     access_code = request.session.pop(receipt_session_key(tracking_number), None)
     applicants = dispute.parties.filter(side=PartySide.APPLICANT).order_by("pk")
-    context = {"dispute": dispute, "access_code": access_code, "applicants": applicants}
+    if not selectors.reporter_identity_visible(dispute, request.user):
+        applicants = applicants.none()
+    context = {
+        "dispute": dispute,
+        "access_code": access_code,
+        "applicants": applicants,
+        "reissue_form": forms.ReissueAccessCodeForm(),
+        "may_reissue": services.can_take(dispute, request.user, Action.REISSUE_ACCESS_CODE),
+    }
     return render(request, "disputes/receipt.html", context)
+
+
+@require_POST
+@login_required
+def reissue_access_code(request, tracking_number):
+    """重新发放查询码: a new code replaces the lost one and is shown once on the receipt."""
+    dispute = get_object_or_404(
+        dispute_queryset(user=request.user), tracking_number=tracking_number
+    )
+    form = forms.ReissueAccessCodeForm(request.POST)
+    if form.is_valid():
+        try:
+            code = services.dispute_reissue_access_code(
+                dispute_id=dispute.pk, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except services.DisputeError as error:
+            messages.error(request, error.message)
+        else:
+            request.session[receipt_session_key(tracking_number)] = code
+            messages.success(request, _("已重新生成查询码，原查询码作废。"))
+    else:
+        messages.error(request, _("请填写核实申请人身份的情况。"))
+    return redirect("disputes:receipt", tracking_number=tracking_number)
 
 
 # --- Case page and actions --------------------------------------------------------------
@@ -359,6 +394,19 @@ def _action_label(value: str) -> str:
         return value
 
 
+def _parties_for(dispute, user) -> list:
+    """The parties as this user may see them: a protected reporter (举报人) is shown without
+    name, phone, ID number or address to those who may not know who reported."""
+    parties = list(dispute.parties.order_by("side", "pk"))
+    if not selectors.reporter_identity_visible(dispute, user):
+        for party in parties:
+            if party.side == PartySide.APPLICANT:
+                party.identity_protected = True
+                party.name = _("举报人（信息保密）")
+                party.phone = party.id_number = party.address = ""
+    return parties
+
+
 def _render_detail(request, dispute, *, bound_slug=None, bound_form=None, status=200):
     sessions = selectors.case_sessions(dispute)
     events = selectors.case_events(dispute)
@@ -383,7 +431,7 @@ def _render_detail(request, dispute, *, bound_slug=None, bound_form=None, status
     context = {
         "dispute": _with_flags(dispute),
         "past_deadline": dispute.past_deadline,
-        "parties": dispute.parties.order_by("side", "pk"),
+        "parties": _parties_for(dispute, request.user),
         "sessions": sessions.order_by("held_at"),
         "agreement": agreement,
         "timeline": [(event, _action_label(event.action)) for event in events.order_by("seq")],

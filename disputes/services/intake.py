@@ -20,12 +20,23 @@ from ..deadlines import level_deadline, level_workdays
 from ..models import Category, Dispute, Party, TrackingSequence
 from .transitions import DisputePermissionError, DisputeTransitionError, actor_roles, record_event
 
-__all__ = ["IntakeResult", "PartyData", "dispute_register", "ACCESS_CODE_ALPHABET"]
+__all__ = [
+    "IntakeResult",
+    "PartyData",
+    "dispute_register",
+    "new_access_code",
+    "ACCESS_CODE_ALPHABET",
+]
 
 # No 0/O, 1/I/L: the code is read out over the phone and typed from a paper receipt.
 ACCESS_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 ACCESS_CODE_LENGTH = 8
 INTAKE_ROLES = {Role.MEDIATOR, Role.STAFF, Role.DIRECTOR, Role.ADMIN, Role.GRID_WORKER, SYSTEM}
+
+
+def new_access_code() -> str:
+    """A fresh random access code for the resident (查询码); store only its hash."""
+    return "".join(secrets.choice(ACCESS_CODE_ALPHABET) for _ in range(ACCESS_CODE_LENGTH))
 
 
 @dataclass(frozen=True)
@@ -95,7 +106,7 @@ def dispute_register(
 
     now = timezone.now()
     handling = _handling_center(receiving_center, risk_level)
-    access_code = "".join(secrets.choice(ACCESS_CODE_ALPHABET) for _ in range(ACCESS_CODE_LENGTH))
+    access_code = new_access_code()
     with transaction.atomic():
         dispute = Dispute(
             tracking_number="pending",

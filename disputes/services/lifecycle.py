@@ -3,16 +3,19 @@ Each is a thin rule-specific layer over `transition()`, which owns locking, the 
 table, roles and the audit event."""
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from centers.choices import Role
 from centers.models import Center, Department, Membership
 
-from ..choices import Action
+from ..choices import Action, PartySide
 from ..deadlines import level_deadline, level_workdays
 from ..models import Agreement, Dispute, MediationSession
-from .transitions import DisputeTransitionError, transition
+from ..selectors import reporter_identity_visible
+from .intake import new_access_code
+from .transitions import DisputePermissionError, DisputeTransitionError, transition
 
 __all__ = [
     "dispute_accept",
@@ -35,6 +38,7 @@ __all__ = [
     "dispute_extend",
     "dispute_supervise",
     "party_reveal",
+    "dispute_reissue_access_code",
     "RETURN_WINDOW_WORKDAYS",
 ]
 
@@ -499,7 +503,25 @@ def party_reveal(*, party_id: int, actor, field: str, reason: str) -> str:
     party = Party.objects.get(pk=party_id)
 
     def apply(dispute: Dispute) -> dict:
+        if party.side == PartySide.APPLICANT and not reporter_identity_visible(dispute, actor):
+            raise DisputePermissionError(_("举报人身份信息保密，您无权查看。"))
         return {"party": party.pk, "field": field}
 
     transition(party.dispute_id, Action.REVEAL_PII, actor=actor, reason=reason, apply=apply)
     return getattr(party, field)
+
+
+def dispute_reissue_access_code(*, dispute_id: int, actor, reason: str) -> str:
+    """重新发放查询码: the resident lost the receipt. A new code replaces the old one (which
+    stops working at once); the reason (how the applicant's identity was checked) is logged.
+    Returns the new code, to be shown once on a fresh receipt."""
+    access_code = new_access_code()
+
+    def apply(dispute: Dispute) -> dict:
+        dispute.access_code_hash = make_password(access_code)
+        # Not a change of the case's state: colleagues' open forms stay valid.
+        dispute.save(update_fields=["access_code_hash"])
+        return {}
+
+    transition(dispute_id, Action.REISSUE_ACCESS_CODE, actor=actor, reason=reason, apply=apply)
+    return access_code
