@@ -5,6 +5,7 @@ from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from centers.models import Center
 from governance.validators import id_number_check_digit
@@ -21,6 +22,7 @@ from .services import (
     dispute_fail,
     dispute_not_accept,
     dispute_rate_satisfied,
+    dispute_record_session,
     dispute_register,
     dispute_start_follow_up,
     dispute_start_mediation,
@@ -132,6 +134,15 @@ def demo_disputes_seed() -> int:
         )
         dispute_accept(dispute_id=pk, actor=vm)
         dispute_start_mediation(dispute_id=pk, actor=vm)
+        dispute_record_session(
+            dispute_id=pk,
+            actor=vm,
+            held_at=timezone.now(),
+            mediators=[vm],
+            attendees="周海燕；物业公司项目经理",
+            notes="双方陈述漏水及欠费情况，调解员释明《民法典》物业服务合同有关规定。",
+            outcome="双方同意先维修、后补缴",
+        )
         dispute_agree(
             dispute_id=pk,
             actor=vm,
@@ -219,5 +230,39 @@ def demo_disputes_seed() -> int:
             ],
             channel=Channel.ONLINE,
         )
+        made += 1
+        # 9. A report (举报) taken in at the township and sent down to 檀溪社区: the village
+        # works it without ever seeing who reported.
+        pk = walk_in(
+            ts,
+            zws,
+            tanxi,
+            "village_affairs",
+            "举报小区公共绿地被圈占搭建",
+            [
+                _person(applicant, "钱文静", "13907101013", "42060219880606262"),
+                _person(respondent, "某商户", "13907101014"),
+            ],
+            channel=Channel.PHONE,
+            request_type=RequestType.REPORT,
+        )
+        dispute_accept(dispute_id=pk, actor=ts)
+        dispute_dispatch(dispute_id=pk, actor=ts, center=tanxi, note="请核实并处理，举报人信息保密")
+        made += 1
+        # 10. Confidential (保密) at the parties' request: the village mediator who took it in
+        # and the directors above see it; the township's other staff do not.
+        pk = walk_in(
+            vm,
+            tanxi,
+            tanxi,
+            "marriage_family",
+            "婚姻家庭矛盾（当事人要求保密）",
+            [
+                _person(applicant, "郑淑芬", "13907101015", "42060219920202242"),
+                _person(respondent, "郑某", "13907101016"),
+            ],
+            is_confidential=True,
+        )
+        dispute_accept(dispute_id=pk, actor=vm)
         made += 1
     return made
