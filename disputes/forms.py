@@ -286,6 +286,11 @@ class DepartmentChoiceField(forms.ModelChoiceField):
         return f"{obj.center.name} · {obj.name}"
 
 
+class DepartmentMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.center.name} · {obj.name}"
+
+
 # Above this many centers in the subtree, the target is typed in by its code.
 DISPATCH_SELECT_MAX = 300
 
@@ -298,6 +303,12 @@ class DispatchForm(ActionForm):
     )
     department = DepartmentChoiceField(
         label=_("承办部门"), queryset=Department.objects.none(), required=False
+    )
+    assisting = DepartmentMultipleChoiceField(
+        label=_("协办部门"),
+        queryset=Department.objects.none(),
+        required=False,
+        help_text=_("涉及多个部门时选择；按住 Ctrl 可多选"),
     )
     designated = forms.BooleanField(label=_("指定承办（不得再退单）"), required=False)
     reason = forms.CharField(
@@ -319,9 +330,9 @@ class DispatchForm(ActionForm):
             field.help_text = _("本中心下级单位较多，请填写派往中心的12位区划代码。")
             # Departments are listed for this center and the level below it only.
             departments = departments.filter(center__tree_depth__lte=current.tree_depth + 1)
-        self.fields["department"].queryset = departments.select_related("center").order_by(
-            "center__lft", "kind", "name"
-        )
+        departments = departments.select_related("center").order_by("center__lft", "kind", "name")
+        self.fields["department"].queryset = departments
+        self.fields["assisting"].queryset = departments
 
 
 class AssignDownForm(ActionForm):

@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from centers.models import Center, subtree_q
+from centers.models import Center, Department, subtree_q
 
 from .choices import OPEN_STATUSES, PartySide, RequestType
 from .models import CaseEvent, Dispute, MediationSession, Party
@@ -96,15 +96,24 @@ def dispute_list_queryset(*, user):
 
 def dispute_detail_queryset(*, user):
     """Cases in scope with everything the case page shows in one row."""
-    return dispute_queryset(user=user).select_related(
-        "category",
-        "current_center",
-        "receiving_center",
-        "village",
-        "grid",
-        "department",
-        "mediator",
-        "created_by",
+    return (
+        dispute_queryset(user=user)
+        .select_related(
+            "category",
+            "current_center",
+            "receiving_center",
+            "village",
+            "grid",
+            "department",
+            "mediator",
+            "created_by",
+        )
+        .prefetch_related(
+            Prefetch(
+                "assisting_departments",
+                queryset=Department.objects.select_related("center").order_by("pk"),
+            )
+        )
     )
 
 

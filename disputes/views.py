@@ -240,6 +240,7 @@ ACTIONS: dict[str, ActionSpec] = {
             actor=u,
             center=c["center"],
             department=c["department"],
+            assisting=c["assisting"],
             designated=c["designated"],
             note=_reason(c),
             expected_version=c["version"],

@@ -2,6 +2,8 @@
 Each is a thin rule-specific layer over `transition()`, which owns locking, the transition
 table, roles and the audit event."""
 
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
@@ -121,13 +123,15 @@ def dispute_dispatch(
     actor,
     center: Center,
     department: Department | None = None,
+    assisting: Sequence[Department] = (),
     designated: bool = False,
     note: str = "",
     expected_version: int | None = None,
 ) -> Dispute:
     """派单/转办: send the order to a center of this subtree, or to a department stationed
-    there. `designated` marks the center's ruling on an objection: that unit cannot return it
-    again [WF 22]."""
+    there. Joint matters get one lead unit (主办: the center, or its `department`) and any
+    assisting departments (协办) of the same subtree. `designated` marks the center's ruling
+    on an objection: that unit cannot return it again [WF 22]."""
 
     def apply(dispute: Dispute) -> dict:
         source = dispute.current_center
@@ -140,6 +144,18 @@ def dispute_dispatch(
             raise DisputeTransitionError(_("所选部门不在目标中心。"), field="department")
         if target.pk == source.pk and department is None:
             raise DisputeTransitionError(_("派给本中心时须选择承办部门。"), field="department")
+        helpers = list(dict.fromkeys(assisting))
+        for helper in helpers:
+            helper_center = Center.objects.get(pk=helper.center_id)
+            if not helper.is_active or not helper_center.is_descendant_of(
+                source, include_self=True
+            ):
+                raise DisputeTransitionError(
+                    _("协办部门须为本中心或其下级中心的入驻部门。"), field="assisting"
+                )
+            if department is not None and helper.pk == department.pk:
+                raise DisputeTransitionError(_("主办部门不能同时作为协办部门。"), field="assisting")
+        dispute.assisting_departments.set(helpers)
         dispute.dispatched_by_center = source
         dispute.dispatched_at = timezone.now()
         dispute.department = department
@@ -150,6 +166,7 @@ def dispute_dispatch(
             {
                 "from_center": source.code,
                 "department": department.pk if department else None,
+                "assisting": [helper.pk for helper in helpers],
                 "designated": designated,
             }
         )

@@ -121,3 +121,53 @@ def test_a_large_subtree_takes_the_target_by_code(
 
     page = client.get(reverse("disputes:detail", args=[county_case.tracking_number]))
     assert page.status_code == 200
+
+
+def test_a_joint_matter_gets_one_lead_and_assisting_departments(
+    client, center_tree, people, county_case
+):
+    lead = DepartmentFactory(center=center_tree.township, name="真武山司法所")
+    police = DepartmentFactory(center=center_tree.township, name="真武山派出所", kind="police")
+    land = DepartmentFactory(center=center_tree.county, name="区自然资源局", kind="natural_resources")
+    outside = DepartmentFactory(center=center_tree.other_county, name="樊城区信访局")
+
+    response = dispatch(
+        client,
+        people.county_staff,
+        county_case,
+        center=center_tree.township.code,
+        department=lead.pk,
+        assisting=[outside.pk],
+    )
+    assert response.status_code == 200  # not offered: refused at the field
+    county_case.refresh_from_db()
+    assert county_case.status == Status.ACCEPTED
+
+    response = dispatch(
+        client,
+        people.county_staff,
+        county_case,
+        center=center_tree.township.code,
+        department=lead.pk,
+        assisting=[lead.pk],
+    )
+    assert "主办部门不能同时作为协办部门" in response.content.decode()
+    county_case.refresh_from_db()
+    assert county_case.status == Status.ACCEPTED
+    assert not county_case.assisting_departments.exists()
+
+    dispatch(
+        client,
+        people.county_staff,
+        county_case,
+        center=center_tree.township.code,
+        department=lead.pk,
+        assisting=[police.pk, land.pk],
+    )
+    county_case.refresh_from_db()
+    assert county_case.department == lead
+    assert set(county_case.assisting_departments.all()) == {police, land}
+    event = county_case.events.order_by("-seq").first()
+    assert sorted(event.data["assisting"]) == sorted([police.pk, land.pk])
+    page = client.get(reverse("disputes:detail", args=[county_case.tracking_number]))
+    assert "真武山派出所" in page.content.decode() and "区自然资源局" in page.content.decode()
