@@ -37,3 +37,11 @@ def test_case_pages_by_role(client, register, people, person, sees, acts):
         assert response.status_code == 404
     accepted = Dispute.objects.get(pk=case.pk).status == "accepted"
     assert accepted == acts
+
+    code_before = Dispute.objects.get(pk=case.pk).access_code_hash
+    response = client.post(
+        reverse("disputes:reissue_access_code", args=[number]), {"reason": "本人到场核实"}
+    )
+    assert response.status_code == (302 if sees else 404)
+    reissued = Dispute.objects.get(pk=case.pk).access_code_hash != code_before
+    assert reissued == acts
