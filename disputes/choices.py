@@ -15,6 +15,9 @@ __all__ = [
     "RequestType",
     "PartySide",
     "PartyKind",
+    "Satisfaction",
+    "FollowUpStatus",
+    "EscalationKind",
     "Action",
     "Transition",
     "ALLOWED_TRANSITIONS",
@@ -40,6 +43,7 @@ class Status(models.TextChoices):
     CLOSED = "closed", _("已结案")
     FOLLOW_UP = "follow_up", _("回访中")
     SATISFIED = "satisfied", _("已评价")
+    UNREACHABLE = "unreachable", _("回访未联系上")
     ARCHIVED = "archived", _("已归档")
 
     @property
@@ -62,6 +66,7 @@ STATUS_BADGES = {
     Status.CLOSED: "green",
     Status.FOLLOW_UP: "green",
     Status.SATISFIED: "green",
+    Status.UNREACHABLE: "amber",
     Status.ARCHIVED: "grey",
 }
 
@@ -122,6 +127,25 @@ class PartySide(models.TextChoices):
     RESPONDENT = "respondent", _("被申请人")
 
 
+class Satisfaction(models.TextChoices):
+    """The resident's rating at follow-up (群众评单)."""
+
+    SATISFIED = "satisfied", _("满意")
+    BASICALLY_SATISFIED = "basically_satisfied", _("基本满意")
+    UNSATISFIED = "unsatisfied", _("不满意")
+
+
+class FollowUpStatus(models.TextChoices):
+    OPEN = "open", _("待回访")
+    ANSWERED = "answered", _("已评价")
+    UNREACHABLE = "unreachable", _("未联系上")
+
+
+class EscalationKind(models.TextChoices):
+    ESCALATE = "escalate", _("上报")
+    SUPERVISE = "supervise", _("督办")
+
+
 class PartyKind(models.TextChoices):
     PERSON = "person", _("自然人")
     ORGANIZATION = "organization", _("单位")
@@ -152,6 +176,9 @@ class Action(models.TextChoices):
     SUPERVISE = "disputes.case.supervised", _("督办")
     REVEAL_PII = "disputes.party.revealed", _("查看完整个人信息")
     ATTACH = "disputes.case.attachment_added", _("上传附件")
+    WARN_DEADLINE = "disputes.case.deadline_warned", _("到期预警")
+    MARK_OVERDUE = "disputes.case.overdue", _("超期")
+    FOLLOW_UP_UNREACHABLE = "disputes.case.follow_up_unreachable", _("回访未联系上")
     REISSUE_ACCESS_CODE = "disputes.case.access_code_reissued", _("重新生成查询码")
 
 
@@ -224,9 +251,17 @@ ALLOWED_TRANSITIONS: dict[Action, Transition] = {
         MANAGERS | {SYSTEM},
         reason_required=True,
     ),
-    Action.ARCHIVE: Transition(frozenset({Status.SATISFIED}), Status.ARCHIVED, MANAGERS),
+    Action.FOLLOW_UP_UNREACHABLE: Transition(
+        frozenset({Status.FOLLOW_UP}), Status.UNREACHABLE, HANDLERS | {SYSTEM}
+    ),
+    Action.ARCHIVE: Transition(
+        frozenset({Status.SATISFIED, Status.UNREACHABLE}), Status.ARCHIVED, MANAGERS
+    ),
+    # The deadline watch: audited, the case's workflow state untouched.
+    Action.WARN_DEADLINE: Transition(OPEN_STATUSES, None, frozenset({SYSTEM}), changes_case=False),
+    Action.MARK_OVERDUE: Transition(OPEN_STATUSES, None, frozenset({SYSTEM}), changes_case=False),
     Action.ESCALATE: Transition(
-        _WORKING | {Status.REGISTERED, Status.RETURNED},
+        _WORKING | {Status.REGISTERED, Status.RETURNED, Status.DISPATCHED},
         Status.ACCEPTED,
         MANAGERS | {SYSTEM},
         reason_required=True,

@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
@@ -17,7 +18,18 @@ from centers.choices import CenterLevel, Role
 from centers.models import Center, Department, Membership, ScopedQuerySet, subtree_q
 from governance.validators import validate_id_number, validate_phone
 
-from .choices import Channel, PartyKind, PartySide, RequestType, RiskLevel, Status
+from .choices import (
+    OPEN_STATUSES,
+    Channel,
+    EscalationKind,
+    FollowUpStatus,
+    PartyKind,
+    PartySide,
+    RequestType,
+    RiskLevel,
+    Satisfaction,
+    Status,
+)
 
 __all__ = [
     "Category",
@@ -27,6 +39,9 @@ __all__ = [
     "MediationSession",
     "Agreement",
     "Attachment",
+    "DeadlineRule",
+    "Escalation",
+    "FollowUp",
     "CaseEvent",
     "AppendOnlyError",
 ]
@@ -312,6 +327,30 @@ class Dispute(models.Model):
         blank=True,
         editable=False,
     )
+    level_workdays = models.PositiveSmallIntegerField(
+        verbose_name=_("本级办理时限（工作日）"),
+        default=0,
+        editable=False,
+    )
+    level_due_at = models.DateTimeField(
+        verbose_name=_("本级超期时刻"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("自此时刻起为超期（期限最后一日结束）"),
+    )
+    warn_at = models.DateTimeField(
+        verbose_name=_("预警时刻"),
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    warned_at = models.DateTimeField(
+        verbose_name=_("已预警时间"),
+        null=True,
+        blank=True,
+        editable=False,
+    )
     closed_at = models.DateTimeField(
         verbose_name=_("结案时间"),
         null=True,
@@ -350,6 +389,24 @@ class Dispute(models.Model):
         indexes = [
             models.Index(fields=["status", "level_deadline"], name="dispute_status_deadline"),
             models.Index(fields=["current_center", "status"], name="dispute_center_status"),
+            # The deadline watch reads only these two small partial indexes: its cost grows
+            # with the cases falling due, not with all cases.
+            models.Index(
+                fields=["warn_at"],
+                condition=Q(status__in=sorted(OPEN_STATUSES), warned_at__isnull=True),
+                name="dispute_warning_due",
+            ),
+            models.Index(
+                fields=["level_due_at"],
+                condition=Q(status__in=sorted(OPEN_STATUSES), is_overdue=False),
+                name="dispute_overdue_due",
+            ),
+            # The follow-up job looks for closed cases only.
+            models.Index(
+                fields=["closed_at"],
+                condition=Q(status="closed"),
+                name="dispute_closed_at",
+            ),
         ]
 
     def __str__(self):
@@ -587,6 +644,254 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+class DeadlineRule(models.Model):
+    """A local time limit (办理时限) for cases at one level, optionally only for a category
+    and/or a risk level, and whether overdue cases there rise automatically. The most
+    specific active rule applies; without one, the defaults of the ladder do."""
+
+    level = models.CharField(
+        verbose_name=_("层级"),
+        max_length=10,
+        choices=CenterLevel.choices,
+    )
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("纠纷类别"),
+        on_delete=models.CASCADE,
+        related_name="deadline_rules",
+        null=True,
+        blank=True,
+        help_text=_("留空表示所有类别"),
+    )
+    risk_level = models.CharField(
+        verbose_name=_("风险等级"),
+        max_length=10,
+        choices=RiskLevel.choices,
+        blank=True,
+        help_text=_("留空表示所有风险等级"),
+    )
+    workdays = models.PositiveSmallIntegerField(
+        verbose_name=_("办理时限（工作日）"),
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
+    auto_escalate = models.BooleanField(
+        verbose_name=_("超期自动上报"),
+        default=True,
+        help_text=_("否则超期只标记并预警，不自动上报"),
+    )
+    is_active = models.BooleanField(
+        verbose_name=_("启用"),
+        default=True,
+    )
+
+    class Meta:
+        verbose_name = _("办理时限规则")
+        verbose_name_plural = _("办理时限规则")
+        ordering = ["level", "category", "risk_level"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level", "category", "risk_level"],
+                name="deadline_rule_unique",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.get_level_display()} {self.category or ''} {self.risk_level}: {self.workdays}"
+        )
+
+
+class Escalation(models.Model):
+    """One move of a case up the ladder (上报) or a supervision order (督办) on the unit
+    holding it, automatic (by the deadline watch) or by a person. The audit trail of the
+    ladder: which level held the case for how long, and what deadline was missed."""
+
+    dispute = models.ForeignKey(
+        Dispute,
+        verbose_name=_("纠纷"),
+        on_delete=models.PROTECT,
+        related_name="escalations",
+    )
+    kind = models.CharField(
+        verbose_name=_("类型"),
+        max_length=10,
+        choices=EscalationKind.choices,
+    )
+    cycle = models.PositiveSmallIntegerField(
+        verbose_name=_("办理轮次"),
+        default=0,
+        help_text=_("重办次数：每次重办开始新一轮"),
+    )
+    automatic = models.BooleanField(
+        verbose_name=_("自动"),
+        default=False,
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    from_center = models.ForeignKey(
+        Center,
+        verbose_name=_("原承办中心"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    to_center = models.ForeignKey(
+        Center,
+        verbose_name=_("新承办中心"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    from_level = models.CharField(
+        verbose_name=_("原层级"),
+        max_length=10,
+        choices=CenterLevel.choices,
+    )
+    to_level = models.CharField(
+        verbose_name=_("新层级"),
+        max_length=10,
+        choices=CenterLevel.choices,
+    )
+    reason = models.TextField(
+        verbose_name=_("理由"),
+        blank=True,
+    )
+    level_entered_at = models.DateTimeField(
+        verbose_name=_("进入原层级时间"),
+    )
+    missed_deadline = models.DateField(
+        verbose_name=_("原层级期限"),
+        null=True,
+        blank=True,
+    )
+    workdays_held = models.PositiveIntegerField(
+        verbose_name=_("原层级办理工作日"),
+    )
+    new_deadline = models.DateField(
+        verbose_name=_("新期限"),
+        null=True,
+        blank=True,
+        help_text=_("上报：新层级的期限；督办：督办期限"),
+    )
+    created_at = models.DateTimeField(
+        verbose_name=_("时间"),
+        default=timezone.now,
+    )
+
+    class Meta:
+        verbose_name = _("上报/督办记录")
+        verbose_name_plural = _("上报/督办记录")
+        ordering = ["-created_at"]
+        constraints = [
+            # The deadline watch moves a case up from a level at most once per cycle, however
+            # many scans run at once.
+            models.UniqueConstraint(
+                fields=["dispute", "kind", "from_level", "cycle"],
+                condition=Q(automatic=True),
+                name="escalation_automatic_once",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["created_at"], name="escalation_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.dispute_id} {self.kind} {self.from_level}→{self.to_level}"
+
+
+class FollowUp(models.Model):
+    """A follow-up (回访) after closure: someone other than the handler asks the resident
+    whether they are satisfied. 不满意 reopens the case (重办) and a second follow-up
+    (二次回访) comes after it closes again; no answer in time is counted as unreachable."""
+
+    dispute = models.ForeignKey(
+        Dispute,
+        verbose_name=_("纠纷"),
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
+    )
+    cycle = models.PositiveSmallIntegerField(
+        verbose_name=_("办理轮次"),
+        default=0,
+        help_text=_("0 为首次回访，1 起为重办后的二次回访"),
+    )
+    center = models.ForeignKey(
+        Center,
+        verbose_name=_("回访中心"),
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("回访人"),
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
+        null=True,
+        blank=True,
+        help_text=_("不得为该案承办人"),
+    )
+    status = models.CharField(
+        verbose_name=_("状态"),
+        max_length=12,
+        choices=FollowUpStatus.choices,
+        default=FollowUpStatus.OPEN,
+    )
+    due_on = models.DateField(
+        verbose_name=_("答复期限"),
+    )
+    rating = models.CharField(
+        verbose_name=_("评价"),
+        max_length=20,
+        choices=Satisfaction.choices,
+        blank=True,
+    )
+    comment = models.TextField(
+        verbose_name=_("意见"),
+        blank=True,
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text=_("为空表示群众本人在线评价"),
+    )
+    answered_at = models.DateTimeField(
+        verbose_name=_("评价时间"),
+        null=True,
+        blank=True,
+    )
+    created_at = models.DateTimeField(
+        verbose_name=_("创建时间"),
+        default=timezone.now,
+    )
+
+    class Meta:
+        verbose_name = _("回访")
+        verbose_name_plural = _("回访")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["dispute", "cycle"], name="follow_up_once_per_cycle"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_on"],
+                condition=Q(status="open"),
+                name="follow_up_open_due",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.dispute_id} 回访#{self.cycle}"
 
 
 class AppendOnlyError(Exception):

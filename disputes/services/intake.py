@@ -16,7 +16,7 @@ from centers.models import Center
 from grids.models import Grid
 
 from ..choices import SYSTEM, Action, Channel, PartySide, RequestType, RiskLevel, Status
-from ..deadlines import level_deadline, level_workdays
+from ..deadlines import start_clock
 from ..models import Category, Dispute, Party, TrackingSequence
 from .transitions import DisputePermissionError, DisputeTransitionError, actor_roles, record_event
 
@@ -123,13 +123,11 @@ def dispute_register(
             address=address,
             receiving_center=receiving_center,
             current_center=handling,
-            level=handling.level,
             is_confidential=is_confidential,
-            level_entered_at=now,
-            level_deadline=level_deadline(handling.level, timezone.localtime(now)),
             created_by=actor,
             status=Status.REGISTERED,
         )
+        clock = start_clock(dispute, handling.level, now)
         dispute.full_clean(exclude=["tracking_number", "access_code_hash"])
         party_rows = [
             Party(
@@ -162,12 +160,9 @@ def dispute_register(
             actor=actor,
             from_status="",
             data={
+                **clock,
                 "receiving_center": receiving_center.code,
                 "center": handling.code,
-                "level": handling.level,
-                "level_entered_at": now.isoformat(),
-                "level_deadline": dispute.level_deadline,
-                "level_workdays": level_workdays(handling.level),
                 "straight_to_county": handling.pk != receiving_center.pk,
             },
         )

@@ -13,7 +13,7 @@ from centers.choices import Role
 from centers.models import Center, Department, Membership
 
 from ..choices import Action, PartySide
-from ..deadlines import level_deadline, level_workdays
+from ..deadlines import extend_clock, level_workdays, start_clock
 from ..models import Agreement, Dispute, MediationSession
 from ..selectors import reporter_identity_visible
 from .intake import new_access_code
@@ -57,21 +57,11 @@ def _enter_level(dispute: Dispute, center: Center, *, now=None) -> dict:
     """Move the case to `center`. The level's clock restarts only when the level changes;
     moving within a level keeps the deadline (it is never reset by re-routing)."""
     now = now or timezone.now()
-    moved_level = center.level != dispute.level
     dispute.current_center = center
-    if moved_level:
-        dispute.level = center.level
-        dispute.level_entered_at = now
-        dispute.level_deadline = level_deadline(center.level, timezone.localtime(now))
-        dispute.is_overdue = False
-        dispute.is_extended = False
-    return {
-        "center": center.code,
-        "level": dispute.level,
-        "level_entered_at": dispute.level_entered_at.isoformat(),
-        "level_deadline": dispute.level_deadline,
-        "level_workdays": level_workdays(dispute.level),
-    }
+    data = {"center": center.code}
+    if center.level != dispute.level:
+        data.update(start_clock(dispute, center.level, now))
+    return data
 
 
 def dispute_accept(*, dispute_id: int, actor, expected_version: int | None = None) -> Dispute:
@@ -370,17 +360,11 @@ def dispute_reopen(
     work at the same level with a fresh deadline."""
 
     def apply(dispute: Dispute) -> dict:
-        now = timezone.now()
         dispute.reopen_count += 1
         dispute.closed_at = None
-        dispute.level_entered_at = now
-        dispute.level_deadline = level_deadline(dispute.level, timezone.localtime(now))
-        dispute.is_overdue = False
-        dispute.is_extended = False
         return {
             "reopen_count": dispute.reopen_count,
-            "level": dispute.level,
-            "level_deadline": dispute.level_deadline,
+            **start_clock(dispute, dispute.level, timezone.now()),
         }
 
     return transition(
@@ -459,10 +443,9 @@ def dispute_extend(
     *, dispute_id: int, actor, workdays: int, reason: str, expected_version=None
 ) -> Dispute:
     """延期: a director approves more working days at this level, once per level."""
-    from governance.workdays import add_workdays
 
     def apply(dispute: Dispute) -> dict:
-        limit = level_workdays(dispute.level)
+        limit = dispute.level_workdays or level_workdays(dispute.level)
         if not 1 <= workdays <= limit:
             raise DisputeTransitionError(
                 _("延期天数应在 1 到 %(limit)d 个工作日之间。") % {"limit": limit},
@@ -470,11 +453,7 @@ def dispute_extend(
             )
         if dispute.is_extended:
             raise DisputeTransitionError(_("本级已延期一次，不能再次延期。"))
-        old = dispute.level_deadline
-        dispute.level_deadline = add_workdays(old, workdays)
-        dispute.is_extended = True
-        dispute.is_overdue = False
-        return {"old_deadline": old, "level_deadline": dispute.level_deadline, "workdays": workdays}
+        return extend_clock(dispute, workdays)
 
     return transition(
         dispute_id,

@@ -107,7 +107,7 @@ def record_event(
         "level": dispute.level,
         "level_entered_at": dispute.level_entered_at,
         "level_deadline": dispute.level_deadline,
-        "level_workdays": level_workdays(dispute.level),
+        "level_workdays": dispute.level_workdays or level_workdays(dispute.level),
         "workdays_used": workdays_between(dispute.level_entered_at, now),
     }
     previous = (

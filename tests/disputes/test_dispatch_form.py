@@ -128,7 +128,9 @@ def test_a_joint_matter_gets_one_lead_and_assisting_departments(
 ):
     lead = DepartmentFactory(center=center_tree.township, name="真武山司法所")
     police = DepartmentFactory(center=center_tree.township, name="真武山派出所", kind="police")
-    land = DepartmentFactory(center=center_tree.county, name="区自然资源局", kind="natural_resources")
+    land = DepartmentFactory(
+        center=center_tree.county, name="区自然资源局", kind="natural_resources"
+    )
     outside = DepartmentFactory(center=center_tree.other_county, name="樊城区信访局")
 
     response = dispatch(
