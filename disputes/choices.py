@@ -168,6 +168,7 @@ class Action(models.TextChoices):
     CLOSE = "disputes.case.closed", _("结案")
     START_FOLLOW_UP = "disputes.case.follow_up_started", _("回访")
     RATE_SATISFIED = "disputes.case.rated_satisfied", _("群众满意")
+    RATE_UNSATISFIED = "disputes.case.rated_unsatisfied", _("群众不满意（重办）")
     REOPEN = "disputes.case.reopened", _("重办")
     ARCHIVE = "disputes.case.archived", _("归档")
     ESCALATE = "disputes.case.escalated", _("上报")
@@ -244,6 +245,10 @@ ALLOWED_TRANSITIONS: dict[Action, Transition] = {
     ),
     Action.RATE_SATISFIED: Transition(
         frozenset({Status.FOLLOW_UP}), Status.SATISFIED, HANDLERS | {SYSTEM}
+    ),
+    # 不满意 reopens the case (重办) by the resident's own word, recorded by staff or online.
+    Action.RATE_UNSATISFIED: Transition(
+        frozenset({Status.FOLLOW_UP}), Status.ACCEPTED, HANDLERS | {SYSTEM}
     ),
     Action.REOPEN: Transition(
         frozenset({Status.FOLLOW_UP, Status.CLOSED}),

@@ -10,7 +10,7 @@ from centers.choices import CenterLevel, Role
 from centers.models import Center, Department, subtree_q
 from governance.people import person_name
 
-from .choices import Channel, PartyKind, PartySide, RequestType, RiskLevel
+from .choices import Channel, PartyKind, PartySide, RequestType, RiskLevel, Satisfaction
 from .models import Category
 from .services.intake import INTAKE_ROLES
 
@@ -234,8 +234,18 @@ class ReopenForm(ReasonForm):
 
 
 class RateForm(ReasonForm):
+    """群众评单 recorded by staff after the follow-up call."""
+
     reason_label = _("回访意见")
     reason_required = False
+
+    rating = forms.ChoiceField(
+        label=_("群众评价"),
+        choices=Satisfaction.choices,
+        widget=forms.RadioSelect,
+        help_text=_("“不满意”将退回重办，并在再次办结后二次回访"),
+    )
+    field_order = ["version", "rating", "reason"]
 
 
 class UserChoiceField(forms.ModelChoiceField):

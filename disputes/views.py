@@ -16,6 +16,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import forms, selectors, services
@@ -203,6 +204,7 @@ class ActionSpec:
     form_class: type
     call: Any
     button_class: str = "button-primary"
+    label: Any = None  # the button's text, when not the action's own label
 
 
 def _reason(data) -> str:
@@ -316,12 +318,17 @@ ACTIONS: dict[str, ActionSpec] = {
             dispute_id=d.pk, actor=u, expected_version=c["version"]
         ),
     ),
-    "rate-satisfied": ActionSpec(
+    "rate": ActionSpec(
         Action.RATE_SATISFIED,
         forms.RateForm,
-        lambda d, u, c: services.dispute_rate_satisfied(
-            dispute_id=d.pk, actor=u, comment=_reason(c), expected_version=c["version"]
+        lambda d, u, c: services.follow_up_record(
+            dispute_id=d.pk,
+            actor=u,
+            rating=c["rating"],
+            comment=_reason(c),
+            expected_version=c["version"],
         ),
+        label=_lazy("记录群众评价"),
     ),
     "reopen": ActionSpec(
         Action.REOPEN,
@@ -423,7 +430,12 @@ def _render_detail(request, dispute, *, bound_slug=None, bound_form=None, status
             else spec.form_class(dispute=dispute, user=request.user)
         )
         action_forms.append(
-            {"slug": slug, "label": action.label, "form": form, "button": spec.button_class}
+            {
+                "slug": slug,
+                "label": spec.label or action.label,
+                "form": form,
+                "button": spec.button_class,
+            }
         )
     try:
         agreement = dispute.agreement
@@ -457,11 +469,13 @@ def act(request, tracking_number, action_slug):
     spec = ACTIONS.get(action_slug)
     if spec is None:
         raise Http404
+    label = spec.label or spec.action.label
     dispute = _get_case(request, tracking_number)
     form = spec.form_class(request.POST, dispute=dispute, user=request.user)
     if not form.is_valid():
         messages.error(
-            request, _("“%(action)s”未执行，请按提示修改。") % {"action": spec.action.label}
+            request,
+            _("“%(action)s”未执行，请按提示修改。") % {"action": label},
         )
         return _render_detail(request, dispute, bound_slug=action_slug, bound_form=form)
     data = form.cleaned_data
@@ -478,9 +492,10 @@ def act(request, tracking_number, action_slug):
         if not hasattr(error, "error_dict"):
             form.add_error(None, error.messages)
         messages.error(
-            request, _("“%(action)s”未执行，请按提示修改。") % {"action": spec.action.label}
+            request,
+            _("“%(action)s”未执行，请按提示修改。") % {"action": label},
         )
         return _render_detail(request, dispute, bound_slug=action_slug, bound_form=form)
     else:
-        messages.success(request, _("已完成“%(action)s”。") % {"action": spec.action.label})
+        messages.success(request, _("已完成“%(action)s”。") % {"action": label})
     return redirect(dispute.get_absolute_url())

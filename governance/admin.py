@@ -6,7 +6,14 @@ from django.db.models import Count, Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from .models import CalendarDay, CalendarDayKind, CalendarSource, CalendarYear, WorkerHeartbeat
+from .models import (
+    CalendarDay,
+    CalendarDayKind,
+    CalendarSource,
+    CalendarYear,
+    TaskFailure,
+    WorkerHeartbeat,
+)
 from .workdays import calendar_warnings
 
 __all__ = ["ScopedAdminMixin"]
@@ -147,3 +154,28 @@ class CalendarDayAdmin(CalendarWarningsMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.source = CalendarSource.MANUAL
         super().save_model(request, obj, form, change)
+
+
+@admin.register(TaskFailure)
+class TaskFailureAdmin(admin.ModelAdmin):
+    """Dead letters: background jobs that kept failing. Admins read them and mark them
+    handled once the cause is fixed."""
+
+    list_display = ["task_name", "failed_at", "retries", "error", "resolved_at"]
+    list_filter = ["task_name", ("resolved_at", admin.EmptyFieldListFilter)]
+    readonly_fields = [
+        "task_name",
+        "task_id",
+        "args",
+        "kwargs",
+        "retries",
+        "error",
+        "traceback",
+        "failed_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser

@@ -17,4 +17,21 @@ app.conf.beat_schedule = {
         "task": "governance.tasks.heartbeat",
         "schedule": float(os.environ.get("HEARTBEAT_INTERVAL", "30")),
     },
+    # 预警, 超期 and the escalation ladder (小事不出村、大事不出镇): cheap when nothing is due
+    # (two partial indexes), so it runs often; each case is handled once however often.
+    "deadline-watch": {
+        "task": "disputes.tasks.deadline_watch",
+        "schedule": float(os.environ.get("DEADLINE_WATCH_INTERVAL", "60")),
+    },
+    # 回访: start the follow-ups due after closure; unanswered ones become "unreachable".
+    "follow-up-watch": {
+        "task": "disputes.tasks.follow_up_watch",
+        "schedule": float(os.environ.get("FOLLOW_UP_WATCH_INTERVAL", "300")),
+    },
+    # The outbox: staff e-mail and resident SMS written by the steps above and by intake.
+    # Requests never talk to a mail server, SMS gateway or the broker themselves.
+    "deliver-notifications": {
+        "task": "notifications.tasks.deliver",
+        "schedule": float(os.environ.get("NOTIFICATION_DELIVERY_INTERVAL", "30")),
+    },
 }

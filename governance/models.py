@@ -10,6 +10,7 @@ __all__ = [
     "CalendarDayKind",
     "CalendarSource",
     "CalendarYear",
+    "TaskFailure",
     "WorkerHeartbeat",
 ]
 
@@ -38,6 +39,59 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self):
         return self.worker
+
+
+class TaskFailure(models.Model):
+    """A background job that kept failing after its retries (dead letter): what ran, with
+    which arguments, and the last error. Admins see these; nothing is silently dropped."""
+
+    task_name = models.CharField(
+        verbose_name=_("任务"),
+        max_length=200,
+    )
+    task_id = models.CharField(
+        verbose_name=_("任务编号"),
+        max_length=64,
+        blank=True,
+    )
+    args = models.JSONField(
+        verbose_name=_("参数"),
+        default=list,
+        blank=True,
+    )
+    kwargs = models.JSONField(
+        verbose_name=_("关键字参数"),
+        default=dict,
+        blank=True,
+    )
+    retries = models.PositiveSmallIntegerField(
+        verbose_name=_("已重试次数"),
+        default=0,
+    )
+    error = models.TextField(
+        verbose_name=_("错误"),
+    )
+    traceback = models.TextField(
+        verbose_name=_("调用栈"),
+        blank=True,
+    )
+    failed_at = models.DateTimeField(
+        verbose_name=_("失败时间"),
+        auto_now_add=True,
+    )
+    resolved_at = models.DateTimeField(
+        verbose_name=_("处理时间"),
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("失败任务")
+        verbose_name_plural = _("失败任务")
+        ordering = ["-failed_at"]
+
+    def __str__(self):
+        return f"{self.task_name} {self.failed_at:%Y-%m-%d %H:%M}"
 
 
 class CalendarSource(models.TextChoices):

@@ -14,6 +14,7 @@ urlpatterns = [
     path("centers/", include("centers.urls")),
     path("grids/", include("grids.urls")),
     path("disputes/", include("disputes.urls")),
+    path("notifications/", include("notifications.urls")),
     path("api/v1/", include("governance.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,5 +1,7 @@
 """Writes of the disputes app. Views, API, tasks and commands call these, never the models."""
 
+from .followup import *  # noqa: F403
+from .followup import __all__ as _followup_all
 from .intake import IntakeResult, PartyData, dispute_register
 from .lifecycle import *  # noqa: F403
 from .lifecycle import __all__ as _lifecycle_all
@@ -11,6 +13,8 @@ from .transitions import (
     allowed_actions,
     can_take,
 )
+from .watch import *  # noqa: F403
+from .watch import __all__ as _watch_all
 
 __all__ = [
     "IntakeResult",
@@ -23,4 +27,6 @@ __all__ = [
     "allowed_actions",
     "can_take",
     *_lifecycle_all,
+    *_followup_all,
+    *_watch_all,
 ]

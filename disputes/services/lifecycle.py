@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from centers.choices import Role
 from centers.models import Center, Department, Membership
 
-from ..choices import Action, PartySide
+from ..choices import Action, EscalationKind, PartySide
 from ..deadlines import extend_clock, level_workdays, start_clock
 from ..models import Agreement, Dispute, MediationSession
 from ..selectors import reporter_identity_visible
@@ -31,9 +31,8 @@ __all__ = [
     "dispute_agree",
     "dispute_fail",
     "dispute_close",
-    "dispute_start_follow_up",
-    "dispute_rate_satisfied",
     "dispute_reopen",
+    "reopen_apply",
     "dispute_archive",
     "dispute_escalate",
     "dispute_assign_down",
@@ -331,50 +330,36 @@ def dispute_close(
     )
 
 
-def dispute_start_follow_up(
-    *, dispute_id: int, actor, expected_version: int | None = None
-) -> Dispute:
-    """回访: the follow-up with the resident begins."""
-    return transition(
-        dispute_id, Action.START_FOLLOW_UP, actor=actor, expected_version=expected_version
-    )
-
-
-def dispute_rate_satisfied(
-    *, dispute_id: int, actor, comment: str = "", expected_version: int | None = None
-) -> Dispute:
-    """群众评单: satisfied (满意/基本满意)."""
-    return transition(
-        dispute_id,
-        Action.RATE_SATISFIED,
-        actor=actor,
-        reason=comment,
-        expected_version=expected_version,
-    )
-
-
 def dispute_reopen(
     *, dispute_id: int, actor, reason: str, expected_version: int | None = None
 ) -> Dispute:
     """重办: the resident was not satisfied, or the work was not done; the case goes back to
     work at the same level with a fresh deadline."""
 
-    def apply(dispute: Dispute) -> dict:
-        dispute.reopen_count += 1
-        dispute.closed_at = None
-        return {
-            "reopen_count": dispute.reopen_count,
-            **start_clock(dispute, dispute.level, timezone.now()),
-        }
-
     return transition(
         dispute_id,
         Action.REOPEN,
         actor=actor,
         reason=reason,
-        apply=apply,
+        apply=reopen_apply,
         expected_version=expected_version,
     )
+
+
+def reopen_apply(dispute: Dispute, *, up: bool = False) -> dict:
+    """The changes of a reopen (重办): a new cycle, back to work with a fresh deadline at the
+    same level, or one level up when `up`."""
+    dispute.reopen_count += 1
+    dispute.closed_at = None
+    data = {"reopen_count": dispute.reopen_count}
+    parent = dispute.current_center.parent
+    if up and parent is not None and parent.is_active:
+        dispute.mediator = None
+        dispute.department = None
+        dispute.current_center = parent
+        data["center"] = parent.code
+    data.update(start_clock(dispute, dispute.current_center.level, timezone.now()))
+    return data
 
 
 def dispute_archive(*, dispute_id: int, actor, expected_version: int | None = None) -> Dispute:
@@ -383,21 +368,53 @@ def dispute_archive(*, dispute_id: int, actor, expected_version: int | None = No
 
 
 def dispute_escalate(
-    *, dispute_id: int, actor, reason: str, expected_version: int | None = None
+    *,
+    dispute_id: int,
+    actor,
+    reason: str,
+    automatic: bool = False,
+    expected_version: int | None = None,
 ) -> Dispute:
-    """上报: the case moves to the parent center with a fresh deadline for that level."""
+    """上报: the case moves to the parent center with a fresh deadline for that level; the
+    ladder's audit row (Escalation) records how long the level held it and what deadline it
+    had. `automatic`: by the deadline watch (at most once per level and cycle)."""
+    from .watch import record_escalation
 
     def apply(dispute: Dispute) -> dict:
         source = dispute.current_center
         parent = source.parent
         if parent is None:
             raise DisputeTransitionError(_("已是最高一级中心，不能再上报，可发起督办。"))
+        entered_at, missed, from_level = (
+            dispute.level_entered_at,
+            dispute.level_deadline,
+            dispute.level,
+        )
         dispute.escalation_count += 1
         dispute.department = None
         dispute.mediator = None
         dispute.designated = False
         data = _enter_level(dispute, parent)
-        data.update({"from_center": source.code, "from_level": source.level})
+        record_escalation(
+            dispute,
+            kind=EscalationKind.ESCALATE,
+            automatic=automatic,
+            actor=actor,
+            from_center=source,
+            from_level=from_level,
+            entered_at=entered_at,
+            missed_deadline=missed,
+            reason=reason,
+            new_deadline=dispute.level_deadline,
+        )
+        data.update(
+            {
+                "from_center": source.code,
+                "from_level": from_level,
+                "missed_deadline": missed,
+                "automatic": automatic,
+            }
+        )
         return data
 
     return transition(
@@ -466,15 +483,38 @@ def dispute_extend(
 
 
 def dispute_supervise(
-    *, dispute_id: int, actor, reason: str, expected_version: int | None = None
+    *,
+    dispute_id: int,
+    actor,
+    reason: str,
+    automatic: bool = False,
+    expected_version: int | None = None,
 ) -> Dispute:
-    """督办: flag the case for supervision by the upper level."""
+    """督办: a supervision order on the unit holding the case, with its own deadline
+    (DISPUTE_SUPERVISION_WORKDAYS working days). By a director, or automatically when the
+    case is overdue at the top of the ladder."""
+    from governance.workdays import add_workdays
+
+    from .watch import record_escalation, supervision_workdays
 
     def apply(dispute: Dispute) -> dict:
-        if dispute.is_supervised:
+        if dispute.is_supervised and not automatic:
             raise DisputeTransitionError(_("该案件已在督办中。"))
+        deadline = add_workdays(timezone.localtime(), supervision_workdays())
         dispute.is_supervised = True
-        return {"supervised": True}
+        record_escalation(
+            dispute,
+            kind=EscalationKind.SUPERVISE,
+            automatic=automatic,
+            actor=actor,
+            from_center=dispute.current_center,
+            from_level=dispute.level,
+            entered_at=dispute.level_entered_at,
+            missed_deadline=dispute.level_deadline,
+            reason=reason,
+            new_deadline=deadline,
+        )
+        return {"supervised": True, "supervision_deadline": deadline, "automatic": automatic}
 
     return transition(
         dispute_id,
