@@ -359,6 +359,12 @@ def _action_label(value: str) -> str:
         return value
 
 
+def _auto_id(slug: str) -> str:
+    """The case page holds one form per action: ids (and the labels pointing at them) must
+    not collide, so each form's ids carry its action (id_dispatch-reason …)."""
+    return f"id_{slug}-%s"
+
+
 def _render_detail(request, dispute, *, bound_slug=None, bound_form=None, status=200):
     sessions = selectors.case_sessions(dispute)
     events = selectors.case_events(dispute)
@@ -371,7 +377,7 @@ def _render_detail(request, dispute, *, bound_slug=None, bound_form=None, status
         form = (
             bound_form
             if slug == bound_slug
-            else spec.form_class(dispute=dispute, user=request.user)
+            else spec.form_class(dispute=dispute, user=request.user, auto_id=_auto_id(slug))
         )
         action_forms.append(
             {"slug": slug, "label": action.label, "form": form, "button": spec.button_class}
@@ -409,7 +415,9 @@ def act(request, tracking_number, action_slug):
     if spec is None:
         raise Http404
     dispute = _get_case(request, tracking_number)
-    form = spec.form_class(request.POST, dispute=dispute, user=request.user)
+    form = spec.form_class(
+        request.POST, dispute=dispute, user=request.user, auto_id=_auto_id(action_slug)
+    )
     if not form.is_valid():
         messages.error(
             request, _("“%(action)s”未执行，请按提示修改。") % {"action": spec.action.label}
