@@ -415,6 +415,12 @@ def _parties_for(dispute, user) -> list:
     return parties
 
 
+def _auto_id(slug: str) -> str:
+    """The case page holds one form per action: ids (and the labels pointing at them) must
+    not collide, so each form's ids carry its action (id_dispatch-reason …)."""
+    return f"id_{slug}-%s"
+
+
 def _render_detail(request, dispute, *, bound_slug=None, bound_form=None, status=200):
     sessions = selectors.case_sessions(dispute)
     events = selectors.case_events(dispute)
@@ -427,7 +433,7 @@ def _render_detail(request, dispute, *, bound_slug=None, bound_form=None, status
         form = (
             bound_form
             if slug == bound_slug
-            else spec.form_class(dispute=dispute, user=request.user)
+            else spec.form_class(dispute=dispute, user=request.user, auto_id=_auto_id(slug))
         )
         action_forms.append(
             {
@@ -471,7 +477,9 @@ def act(request, tracking_number, action_slug):
         raise Http404
     label = spec.label or spec.action.label
     dispute = _get_case(request, tracking_number)
-    form = spec.form_class(request.POST, dispute=dispute, user=request.user)
+    form = spec.form_class(
+        request.POST, dispute=dispute, user=request.user, auto_id=_auto_id(action_slug)
+    )
     if not form.is_valid():
         messages.error(
             request,
