@@ -284,15 +284,26 @@ def dispute_agree(
     is_written: bool = True,
     expected_version: int | None = None,
 ) -> Dispute:
-    """调解成功: the parties reached an agreement (调解协议)."""
+    """调解成功: the parties reached an agreement (调解协议). After a reopen (重办) the new
+    agreement replaces the earlier one; the event keeps the earlier text."""
 
     def apply(dispute: Dispute) -> dict:
-        agreement = Agreement(
-            dispute=dispute, content=content, signed_on=signed_on, is_written=is_written
-        )
+        agreement = Agreement.objects.filter(dispute=dispute).first()
+        data = {}
+        if agreement is None:
+            agreement = Agreement(dispute=dispute)
+        else:
+            data["previous"] = {
+                "content": agreement.content,
+                "signed_on": agreement.signed_on,
+                "written": agreement.is_written,
+            }
+        agreement.content = content
+        agreement.signed_on = signed_on
+        agreement.is_written = is_written
         agreement.full_clean()
         agreement.save()
-        return {"agreement": agreement.pk, "written": is_written}
+        return {"agreement": agreement.pk, "written": is_written, **data}
 
     return transition(
         dispute_id, Action.AGREE, actor=actor, apply=apply, expected_version=expected_version

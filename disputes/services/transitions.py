@@ -131,8 +131,15 @@ def record_event(
     return event
 
 
-def _jsonable(data: dict) -> dict:
-    return {k: v.isoformat() if isinstance(v, date) else v for k, v in data.items()}
+def _jsonable(value):
+    """Dates and datetimes as ISO strings, at any depth (the event's data is JSON)."""
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 def transition(

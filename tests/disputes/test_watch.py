@@ -66,6 +66,11 @@ def test_a_warning_at_the_warning_share_once(working_case, people):
     assert warning.recipient == people.village_mediator  # the case's mediator
     assert case.tracking_number in warning.title
     assert deadline_scan(now=case.warn_at + SECOND).warned == 0  # once
+    # A scan that read the id before the warning was written re-checks under the lock.
+    from disputes.services import dispute_warn
+
+    assert dispute_warn(dispute_id=case.pk, now=case.warn_at + SECOND) is False
+    assert Notification.objects.filter(kind="deadline_warning").count() == 1
 
 
 def test_overdue_at_the_village_climbs_to_the_township(working_case, center_tree, people):
