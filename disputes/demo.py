@@ -265,4 +265,24 @@ def demo_disputes_seed() -> int:
         )
         dispute_accept(dispute_id=pk, actor=vm)
         made += 1
+        # 11. Agreed and closed just now: the follow-up job starts its 回访 three working days
+        # later (a minute in the demo's clock).
+        pk = walk_in(
+            vm,
+            tanxi,
+            tanxi,
+            "consumer",
+            "装修材料退货纠纷",
+            [
+                _person(applicant, "何明", "13907101017", "42060219950505151"),
+                _person(respondent, "某建材店", "13907101018"),
+            ],
+        )
+        dispute_accept(dispute_id=pk, actor=vm)
+        dispute_start_mediation(dispute_id=pk, actor=vm)
+        dispute_agree(
+            dispute_id=pk, actor=vm, content="建材店三日内退还货款。", signed_on=date.today()
+        )
+        dispute_close(dispute_id=pk, actor=vm)
+        made += 1
     return made

@@ -18,6 +18,7 @@ from governance.workdays import add_workdays
 from notifications.services import notify, sms_queue
 
 from ..choices import Action, FollowUpStatus, PartySide, Satisfaction, Status
+from ..deadlines import demo_workday_seconds
 from ..models import CaseEvent, Dispute, FollowUp
 from .lifecycle import reopen_apply
 from .transitions import DisputeTransitionError, transition
@@ -239,8 +240,11 @@ class FollowUpScanResult:
         return {"started": self.started, "unreachable": self.unreachable, "skipped": self.skipped}
 
 
-def _closed_long_enough(closed_at: datetime, today) -> bool:
-    return add_workdays(closed_at, follow_up_after_workdays()) <= today
+def _closed_long_enough(closed_at: datetime, now: datetime) -> bool:
+    seconds = demo_workday_seconds()
+    if seconds:
+        return closed_at + timedelta(seconds=follow_up_after_workdays() * seconds) <= now
+    return add_workdays(closed_at, follow_up_after_workdays()) <= timezone.localdate(now)
 
 
 def follow_up_scan(*, now: datetime | None = None, batch: int = 1000) -> FollowUpScanResult:
@@ -251,14 +255,19 @@ def follow_up_scan(*, now: datetime | None = None, batch: int = 1000) -> FollowU
     today = timezone.localdate(now)
     result = FollowUpScanResult()
     # N working days are at least N calendar days: a cheap bound on the partial index.
-    bound = now - timedelta(days=follow_up_after_workdays())
+    seconds = demo_workday_seconds()
+    bound = now - (
+        timedelta(seconds=follow_up_after_workdays() * seconds)
+        if seconds
+        else timedelta(days=follow_up_after_workdays())
+    )
     closed = (
         Dispute.objects.filter(status=Status.CLOSED, closed_at__lte=bound)
         .order_by("closed_at")
         .values_list("pk", "closed_at")[:batch]
     )
     for pk, closed_at in closed:
-        if not _closed_long_enough(closed_at, today):
+        if not _closed_long_enough(closed_at, now):
             continue
         try:
             with transaction.atomic():

@@ -75,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "notifications.context_processors.unread_notifications",
+                "governance.context_processors.demo_clock",
             ],
         },
     },
@@ -152,6 +153,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# --- Case deadlines -------------------------------------------------------------------------
+# DEMO ONLY: make one working day last this many seconds, so that the demo's cases fall due
+# and climb the ladder within minutes. `make run` sets it (ZONGZHI_DEMO_WORKDAY_SECONDS=20);
+# production settings refuse it.
+DISPUTE_DEMO_WORKDAY_SECONDS = int(os.environ.get("ZONGZHI_DEMO_WORKDAY_SECONDS") or 0) or None
 
 # --- Notifications ---------------------------------------------------------------------------
 # Staff e-mail through Django's mail backends (EMAIL_URL-style settings below); residents' SMS

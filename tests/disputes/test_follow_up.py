@@ -134,9 +134,7 @@ def test_ratings_need_an_open_follow_up_a_valid_value_and_a_handling_role(closed
     with pytest.raises(DisputeTransitionError):
         follow_up_record(dispute_id=closed_case.pk, actor=None, rating="great")
     with pytest.raises(DisputePermissionError):
-        follow_up_record(
-            dispute_id=closed_case.pk, actor=people.county_auditor, rating="satisfied"
-        )
+        follow_up_record(dispute_id=closed_case.pk, actor=people.county_auditor, rating="satisfied")
     assert FollowUp.objects.get(dispute=closed_case).status == FollowUpStatus.OPEN
 
 
