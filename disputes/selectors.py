@@ -9,11 +9,12 @@ from django.utils import timezone
 from centers.models import Center, Department, subtree_q
 
 from .choices import OPEN_STATUSES, PartySide, RequestType
-from .models import CaseEvent, Dispute, MediationSession, Party
+from .models import CaseEvent, Dispute, FollowUp, MediationSession, Party
 
 __all__ = [
     "ChainCheck",
     "case_events",
+    "case_follow_ups",
     "case_sessions",
     "dispute_detail_queryset",
     "dispute_list_queryset",
@@ -119,6 +120,15 @@ def dispute_detail_queryset(*, user):
 
 def case_sessions(dispute):
     return MediationSession.objects.filter(dispute=dispute).prefetch_related("mediators")
+
+
+def case_follow_ups(dispute):
+    """The case's follow-ups (回访), first cycle first."""
+    return (
+        FollowUp.objects.filter(dispute=dispute)
+        .select_related("assigned_to", "answered_by")
+        .order_by("cycle")
+    )
 
 
 def case_events(dispute):

@@ -452,6 +452,7 @@ def _render_detail(request, dispute, *, bound_slug=None, bound_form=None, status
         "past_deadline": dispute.past_deadline,
         "parties": _parties_for(dispute, request.user),
         "sessions": sessions.order_by("held_at"),
+        "follow_ups": selectors.case_follow_ups(dispute),
         "agreement": agreement,
         "timeline": [(event, _action_label(event.action)) for event in events.order_by("seq")],
         "chain": verify_event_chain(dispute),

@@ -167,3 +167,15 @@ def test_staff_record_the_rating_on_the_case_page(client, closed_case, people):
     assert response.status_code == 302
     case = Dispute.objects.get(pk=case.pk)
     assert case.status == Status.ACCEPTED and case.reopen_count == 1
+
+
+def test_the_case_page_lists_the_follow_ups(client, closed_case, people):
+    dispute_start_follow_up(dispute_id=closed_case.pk, actor=None)
+    follow_up_record(
+        dispute_id=closed_case.pk, actor=None, rating=Satisfaction.BASICALLY_SATISFIED
+    )
+    client.force_login(people.township_staff)
+    page = client.get(reverse("disputes:detail", args=[closed_case.tracking_number]))
+    html = page.content.decode()
+    assert 'data-testid="follow-ups"' in html
+    assert "首次回访" in html and "基本满意" in html and "群众本人" in html
