@@ -27,6 +27,7 @@ each process reloads at least every `CACHE_SECONDS`.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from bisect import bisect_right
@@ -55,6 +56,8 @@ __all__ = [
 
 # Longest time a process keeps its copy of the calendar without seeing a version change (a
 # safety net for a deployment without a shared cache: `make run` without REDIS_URL).
+logger = logging.getLogger(__name__)
+
 CACHE_SECONDS = 300
 # The next year's schedule is usually published in November; from November 1 on, a deadline set
 # today can reach into next year, so from then on a missing next year is reported too.
@@ -82,6 +85,26 @@ _lock = threading.Lock()
 _calendar_copy: _Calendar | None = None
 
 
+# When the shared cache (Redis) fails, skip it for this long and rely on this process's copy
+# (reloaded from the database every CACHE_SECONDS): deadlines never wait on a dead Redis.
+CACHE_RETRY_SECONDS = 30
+_UNKNOWN = object()
+_cache_down_until = 0.0
+
+
+def _shared(call, *args, **kwargs):
+    """Run a cache call; on any cache failure return _UNKNOWN and stop asking for a while."""
+    global _cache_down_until
+    if time.monotonic() < _cache_down_until:
+        return _UNKNOWN
+    try:
+        return call(*args, **kwargs)
+    except Exception as error:  # noqa: BLE001 - redis-py and others raise their own types
+        _cache_down_until = time.monotonic() + CACHE_RETRY_SECONDS
+        logger.warning("calendar version check skipped, the cache failed: %s", error)
+        return _UNKNOWN
+
+
 def invalidate_calendar_cache() -> None:
     """Forget this process's copy and tell the other processes (through the Django cache) that
     the calendar changed. Called by the models' post_save/post_delete handlers, again when the
@@ -89,6 +112,10 @@ def invalidate_calendar_cache() -> None:
     global _calendar_copy
     with _lock:
         _calendar_copy = None
+    _shared(_bump_version)
+
+
+def _bump_version() -> None:
     cache.add(_VERSION_KEY, 0, timeout=None)
     try:
         cache.incr(_VERSION_KEY)
@@ -97,7 +124,7 @@ def invalidate_calendar_cache() -> None:
 
 
 def _load() -> _Calendar:
-    version = cache.get(_VERSION_KEY)
+    version = _shared(cache.get, _VERSION_KEY)
     holidays: list[date] = []
     workdays: list[date] = []
     for day, kind in CalendarDay.objects.order_by("date").values_list("date", "kind"):
@@ -120,12 +147,10 @@ def _load() -> _Calendar:
 def _calendar() -> _Calendar:
     global _calendar_copy
     current = _calendar_copy
-    if (
-        current is not None
-        and time.monotonic() - current.loaded_at < CACHE_SECONDS
-        and cache.get(_VERSION_KEY) == current.version
-    ):
-        return current
+    if current is not None and time.monotonic() - current.loaded_at < CACHE_SECONDS:
+        version = _shared(cache.get, _VERSION_KEY)
+        if version is _UNKNOWN or version == current.version:
+            return current
     fresh = _load()
     with _lock:
         _calendar_copy = fresh

@@ -395,3 +395,35 @@ def test_workdays_between_counts_the_working_days_after_start(start, span):
 @given(day=st.dates(min_value=d(2004, 1, 1), max_value=d(2026, 12, 31)))
 def test_the_seeded_table_agrees_with_the_package(day):
     assert is_workday(day) == chinese_calendar.is_workday(day)
+
+
+def test_deadlines_do_not_depend_on_a_working_shared_cache(settings, monkeypatch):
+    """With Redis down, working-day arithmetic goes on from the database and this process's
+    copy, and stops asking the dead cache for a while (no wait per call)."""
+    from django.core.cache import caches
+
+    from governance import workdays
+
+    calls = []
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    monkeypatch.setattr(workdays, "_calendar_copy", None)
+    monkeypatch.setattr(workdays, "_cache_down_until", 0.0)
+    real_get = caches["default"].get
+
+    def counting_get(*args, **kwargs):
+        calls.append(args)
+        return real_get(*args, **kwargs)
+
+    monkeypatch.setattr(caches["default"], "get", counting_get)
+    # 2026-10-01..07 is the National Day holiday; Saturday 10-10 is worked.
+    assert workdays.add_workdays(date(2026, 9, 30), 1) == date(2026, 10, 8)
+    assert workdays.add_workdays(date(2026, 9, 30), 3) == date(2026, 10, 10)
+    assert workdays.workdays_between(date(2026, 9, 30), date(2026, 10, 12)) == 4
+    assert len(calls) == 1  # asked once, then left alone
+    assert workdays._cache_down_until > 0
