@@ -82,7 +82,8 @@ demo: import
 # and beat's schedule and pid files from an earlier (possibly killed) run are removed first.
 run: translations demo
 	rm -f $(VAR_DIR)/celerybeat.pid $(VAR_DIR)/celerybeat-schedule*
-	ZONGZHI_DEMO_WORKDAY_SECONDS=$(DEMO_WORKDAY_SECONDS) \
+	ZONGZHI_DEMO_WORKDAY_SECONDS=$(DEMO_WORKDAY_SECONDS) DEADLINE_WATCH_INTERVAL=15 \
+		FOLLOW_UP_WATCH_INTERVAL=20 NOTIFICATION_DELIVERY_INTERVAL=10 \
 		$(BIN)/honcho --procfile Procfile.dev start --port $(PORT)
 
 messages: $(STAMP)
