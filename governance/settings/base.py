@@ -160,6 +160,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # production settings refuse it.
 DISPUTE_DEMO_WORKDAY_SECONDS = int(os.environ.get("ZONGZHI_DEMO_WORKDAY_SECONDS") or 0) or None
 
+# SQLite cannot build the (level, category, risk) uniqueness of DeadlineRule with NULLs not
+# distinct; model validation (the admin's forms) enforces it there, PostgreSQL does both.
+SILENCED_SYSTEM_CHECKS = ["models.W047"]
+
 # --- Notifications ---------------------------------------------------------------------------
 # Staff e-mail through Django's mail backends (EMAIL_URL-style settings below); residents' SMS
 # through SMS_BACKEND (a dotted path: notifications.sms.FileSmsBackend writes var/sms/*.json,

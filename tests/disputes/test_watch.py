@@ -241,3 +241,13 @@ def test_handlers_are_the_centers_roles_when_no_mediator(register, people, cente
     village_staff = member(center_tree.village, Role.STAFF)
     handlers = set(dispute_handlers(reload(case)))
     assert handlers == {people.village_mediator, village_staff}
+
+
+def test_one_rule_per_level_category_and_risk(center_tree):
+    from django.core.exceptions import ValidationError
+
+    DeadlineRule.objects.create(level=CenterLevel.VILLAGE, workdays=12)
+    duplicate = DeadlineRule(level=CenterLevel.VILLAGE, workdays=9)
+    with pytest.raises(ValidationError):
+        duplicate.full_clean()
+    DeadlineRule(level=CenterLevel.VILLAGE, risk_level="major", workdays=9).full_clean()
