@@ -1,5 +1,6 @@
 """Writes of the disputes app. Views, API, tasks and commands call these, never the models."""
 
+from .attachments import attachment_add
 from .intake import IntakeResult, PartyData, dispute_register
 from .lifecycle import *  # noqa: F403
 from .lifecycle import __all__ as _lifecycle_all
@@ -13,6 +14,7 @@ from .transitions import (
 )
 
 __all__ = [
+    "attachment_add",
     "IntakeResult",
     "PartyData",
     "dispute_register",

@@ -1,0 +1,414 @@
+"""Case attachments (附件): what is accepted (recognised from the bytes, the name agreeing),
+what is refused, who may attach and download, the audit event, and where the files live."""
+
+import hashlib
+import struct
+import zlib
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from disputes.choices import Action, Status
+from disputes.models import Attachment, CaseEvent
+from disputes.selectors import verify_event_chain
+from disputes.services import (
+    DisputePermissionError,
+    DisputeTransitionError,
+    attachment_add,
+    dispute_accept,
+    dispute_agree,
+    dispute_archive,
+    dispute_close,
+    dispute_rate_satisfied,
+    dispute_start_follow_up,
+    dispute_start_mediation,
+)
+from disputes.services.attachments import clean_original_name
+
+pytestmark = pytest.mark.django_db
+
+
+# --- Real, minimal files, written by hand ---------------------------------------------
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return (
+        struct.pack(">I", len(data))
+        + kind
+        + data
+        + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    )
+
+
+def minimal_png() -> bytes:
+    """A 1×1 grey PNG: signature, IHDR, one IDAT row, IEND (CRCs computed)."""
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)  # 1×1, 8-bit greyscale
+    pixels = zlib.compress(b"\x00\x80")  # filter byte 0, one grey pixel
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", pixels)
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def _jpeg_segment(marker: int, data: bytes) -> bytes:
+    return struct.pack(">BBH", 0xFF, marker, len(data) + 2) + data
+
+
+def minimal_jpeg() -> bytes:
+    """A 1×1 grey baseline JPEG: one quantisation table, a frame of one component, a DC and an
+    AC Huffman table of one code each, and one block (DC difference 0, then end-of-block)."""
+    quantisation = b"\x00" + b"\x01" * 64
+    frame = struct.pack(">BHHB", 8, 1, 1, 1) + b"\x01\x11\x00"
+    one_code = b"\x01" + b"\x00" * 15 + b"\x00"  # one code of length 1, for symbol 0
+    scan = b"\x01" + b"\x01\x00" + b"\x00\x3f\x00"
+    return (
+        b"\xff\xd8"
+        + _jpeg_segment(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00")
+        + _jpeg_segment(0xDB, quantisation)
+        + _jpeg_segment(0xC0, frame)
+        + _jpeg_segment(0xC4, b"\x00" + one_code)
+        + _jpeg_segment(0xC4, b"\x10" + one_code)
+        + _jpeg_segment(0xDA, scan)
+        + b"\x3f"  # bits 0 (DC: category 0) and 0 (AC: end of block), padded with ones
+        + b"\xff\xd9"
+    )
+
+
+def minimal_pdf(text: str = "Zongzhi") -> bytes:
+    """A one-page PDF with a correct cross-reference table."""
+    stream = f"BT /F1 12 Tf 20 50 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 100] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    body = b"%PDF-1.4\n"
+    offsets = []
+    for number, content in enumerate(objects, 1):
+        offsets.append(len(body))
+        body += b"%d 0 obj\n" % number + content + b"\nendobj\n"
+    xref_at = len(body)
+    body += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    body += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    body += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref_at,
+    )
+    return body
+
+
+ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 120
+PE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 120
+HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
+
+
+def upload(name: str, content: bytes, content_type: str = "application/octet-stream"):
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+@pytest.fixture(autouse=True)
+def private_media(settings, tmp_path):
+    """Every test writes its files into its own folder."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STATIC_ROOT = tmp_path / "static"
+    return settings.PRIVATE_MEDIA_ROOT
+
+
+def stored_files(root: Path) -> list[Path]:
+    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
+
+
+def refused(case, actor, file, **kwargs) -> DisputeTransitionError:
+    with pytest.raises(DisputeTransitionError) as caught:
+        attachment_add(dispute_id=case.pk, actor=actor, file=file, **kwargs)
+    return caught.value
+
+
+# --- Accepted ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "content_type"),
+    [
+        ("调解协议书.pdf", minimal_pdf(), "application/pdf"),
+        ("现场照片.png", minimal_png(), "image/png"),
+        ("身份证复印件.jpg", minimal_jpeg(), "image/jpeg"),
+        ("SCAN.JPEG", minimal_jpeg(), "image/jpeg"),
+    ],
+)
+def test_a_real_file_is_accepted_and_stored_privately(
+    register, people, private_media, name, content, content_type
+):
+    case = register().dispute
+    # The browser's Content-Type is ignored: the type comes from the bytes.
+    file = upload(name, content, content_type="text/html")
+    attachment = attachment_add(
+        dispute_id=case.pk, actor=people.village_mediator, file=file, description="  证据  "
+    )
+
+    attachment.refresh_from_db()
+    assert attachment.dispute == case
+    assert attachment.original_name == name
+    assert attachment.content_type == content_type
+    assert attachment.size == len(content)
+    assert attachment.sha256 == hashlib.sha256(content).hexdigest()
+    assert attachment.description == "证据"
+    assert attachment.uploaded_by == people.village_mediator
+    (path,) = stored_files(private_media)
+    assert path.read_bytes() == content
+    assert Path(attachment.file.path) == path
+    # The stored name is random and has no extension.
+    assert name not in str(path) and "." not in path.name
+
+
+def test_the_event_records_the_file_and_the_chain_still_verifies(register, people):
+    case = register().dispute
+    content = minimal_pdf()
+    attachment = attachment_add(
+        dispute_id=case.pk,
+        actor=people.village_mediator,
+        file=upload("13907101234 李秀兰 420602198503152541.pdf", content),
+        description="申请人手机号 13907101234",
+    )
+
+    event = CaseEvent.objects.filter(dispute=case).order_by("-seq").first()
+    assert (event.seq, event.action) == (2, Action.ATTACH)
+    assert (event.from_status, event.to_status) == (Status.REGISTERED, Status.REGISTERED)
+    assert event.actor == people.village_mediator
+    assert event.data["attachment"] == attachment.pk
+    assert event.data["size"] == len(content)
+    assert event.data["sha256"] == hashlib.sha256(content).hexdigest()
+    assert event.data["content_type"] == "application/pdf"
+    # The permanent trail keeps no phone or ID number, and not the description.
+    assert event.data["name"] == "139****1234 李秀兰 4206**********2541.pdf"
+    assert "13907101234" not in str(event.data) and "申请人" not in str(event.data)
+    assert event.reason == ""
+    assert verify_event_chain(case).ok
+    # A side step: the case itself (and so colleagues' open forms) is untouched.
+    case.refresh_from_db()
+    assert case.version == 1
+
+
+# --- Refused: the file ------------------------------------------------------------------
+
+
+def test_an_oversized_file_is_refused_before_it_is_read(settings, register, people):
+    settings.DISPUTE_ATTACHMENT_MAX_BYTES = 1024
+
+    class Unreadable(SimpleUploadedFile):
+        def read(self, *args):
+            raise AssertionError("an oversized file must not be read")
+
+        def chunks(self, *args):
+            raise AssertionError("an oversized file must not be read")
+
+    case = register().dispute
+    error = refused(case, people.village_mediator, Unreadable("big.pdf", minimal_pdf() * 10))
+    assert error.field == "file"
+    assert "超过大小上限" in error.message and "1.0\xa0KB" in error.message
+    assert not Attachment.objects.exists()
+
+
+def test_a_file_at_the_limit_is_accepted(settings, register, people):
+    content = minimal_pdf()
+    settings.DISPUTE_ATTACHMENT_MAX_BYTES = len(content)
+    case = register().dispute
+    attachment_add(dispute_id=case.pk, actor=people.village_mediator, file=upload("a.pdf", content))
+    assert Attachment.objects.count() == 1
+
+
+def test_an_empty_file_is_refused(register, people, private_media):
+    case = register().dispute
+    error = refused(case, people.village_mediator, upload("空.pdf", b""))
+    assert (error.field, error.message) == ("file", "文件是空的，请重新选择。")
+    assert not Attachment.objects.exists()
+    assert stored_files(private_media) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("协议.pdf", ELF),  # a Linux program named as a PDF
+        ("协议.pdf", PE),  # a Windows program named as a PDF
+        ("照片.jpg", minimal_pdf()),  # a PDF named as a photo
+        ("照片.png", HTML),  # a web page named as a photo
+        ("照片.png", minimal_jpeg()),  # an accepted type under another accepted type's name
+        ("协议.pdf.exe", minimal_pdf()),  # accepted bytes under a name that is not
+        ("协议", minimal_pdf()),  # no extension at all
+        ("照片.jpg\u202e", HTML),  # invisible characters do not help
+    ],
+)
+def test_a_disguised_file_is_refused(register, people, private_media, name, content):
+    case = register().dispute
+    error = refused(case, people.village_mediator, upload(name, content))
+    assert error.field == "file"
+    assert "伪装" in error.message
+    assert not Attachment.objects.exists()
+    assert stored_files(private_media) == []
+    assert CaseEvent.objects.filter(dispute=case).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("说明.txt", "纯文本说明".encode()),
+        ("程序.exe", PE),
+        ("page.html", HTML),
+        ("archive.zip", b"PK\x03\x04" + b"\x00" * 60),
+    ],
+)
+def test_a_file_of_another_type_is_refused(register, people, name, content):
+    case = register().dispute
+    error = refused(case, people.village_mediator, upload(name, content))
+    assert error.field == "file"
+    assert error.message == "只能上传 JPEG，PNG 或 PDF 格式的文件。"
+
+
+def test_the_accepted_types_follow_the_settings(settings, register, people):
+    settings.DISPUTE_ATTACHMENT_TYPES = ["application/pdf"]
+    case = register().dispute
+    error = refused(case, people.village_mediator, upload("照片.png", minimal_png()))
+    assert error.message == "只能上传 PDF 格式的文件。"
+    settings.DISPUTE_ATTACHMENT_TYPES = ["application/pdf", "application/x-msdownload"]
+    with pytest.raises(ImproperlyConfigured):
+        attachment_add(
+            dispute_id=case.pk, actor=people.village_mediator, file=upload("a.pdf", minimal_pdf())
+        )
+
+
+def test_a_case_holds_at_most_the_configured_number_of_files(settings, register, people):
+    settings.DISPUTE_ATTACHMENT_MAX_PER_CASE = 2
+    case, other = register().dispute, register().dispute
+    for number in range(2):
+        attachment_add(
+            dispute_id=case.pk,
+            actor=people.village_mediator,
+            file=upload(f"{number}.pdf", minimal_pdf()),
+        )
+    error = refused(case, people.village_mediator, upload("3.pdf", minimal_pdf()))
+    assert error.field == "file"
+    assert "最多 2 个附件" in error.message
+    assert Attachment.objects.filter(dispute=case).count() == 2
+    # The cap is per case.
+    attachment_add(
+        dispute_id=other.pk, actor=people.village_mediator, file=upload("1.pdf", minimal_pdf())
+    )
+
+
+def test_a_description_longer_than_200_characters_is_refused(register, people, private_media):
+    case = register().dispute
+    error = refused(
+        case, people.village_mediator, upload("a.pdf", minimal_pdf()), description="长" * 201
+    )
+    assert error.field == "description"
+    assert stored_files(private_media) == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("C:\\Users\\李\\Desktop\\协议.pdf", "协议.pdf"),
+        ("../../etc/passwd.pdf", "passwd.pdf"),
+        ("a\x00b\x01\x7fc.pdf", "abc.pdf"),
+        ("第一页\n第二页.pdf", "第一页 第二页.pdf"),
+        ("\u202egpj.exe", "gpj.exe"),
+        ("  现场   照片\t1 .jpg  ", "现场 照片 1 .jpg"),
+        ("协议.pdf. . ", "协议.pdf"),
+        ("长" * 300 + ".pdf", "长" * 116 + ".pdf"),
+    ],
+)
+def test_the_original_name_is_cleaned(raw, clean):
+    assert clean_original_name(raw) == clean
+    assert len(clean_original_name(raw)) <= 120
+
+
+# --- Refused: the case and the actor ----------------------------------------------------
+
+
+def test_an_auditor_may_not_attach(register, people, private_media):
+    case = register().dispute
+    with pytest.raises(DisputePermissionError):
+        attachment_add(
+            dispute_id=case.pk, actor=people.county_auditor, file=upload("a.pdf", minimal_pdf())
+        )
+    assert not Attachment.objects.exists()
+    assert stored_files(private_media) == []
+
+
+def test_a_sibling_township_may_not_attach(register, people):
+    case = register().dispute
+    with pytest.raises(DisputePermissionError):
+        attachment_add(
+            dispute_id=case.pk, actor=people.sibling_staff, file=upload("a.pdf", minimal_pdf())
+        )
+    assert not Attachment.objects.exists()
+
+
+def archive(case, people):
+    staff, mediator = people.township_staff, people.village_mediator
+    dispute_accept(dispute_id=case.pk, actor=mediator)
+    dispute_start_mediation(dispute_id=case.pk, actor=mediator)
+    dispute_agree(dispute_id=case.pk, actor=mediator, content="修排水沟。", signed_on=date.today())
+    dispute_close(dispute_id=case.pk, actor=mediator)
+    dispute_start_follow_up(dispute_id=case.pk, actor=None)
+    dispute_rate_satisfied(dispute_id=case.pk, actor=None, comment="满意")
+    return dispute_archive(dispute_id=case.pk, actor=staff)
+
+
+def test_an_archived_case_takes_no_more_files(register, people, private_media):
+    case = archive(register().dispute, people)
+    assert case.status == Status.ARCHIVED
+    error = refused(case, people.township_staff, upload("a.pdf", minimal_pdf()))
+    assert "已归档" in error.message
+    assert not Attachment.objects.exists()
+    assert stored_files(private_media) == []
+
+
+# --- Nothing left behind ----------------------------------------------------------------
+
+
+def test_the_file_is_removed_when_the_transaction_fails(
+    monkeypatch, register, people, private_media
+):
+    case = register().dispute
+
+    def broken_record_event(*args, **kwargs):
+        # By now the file is on disk and its row inserted.
+        assert len(stored_files(private_media)) == 1
+        assert Attachment.objects.count() == 1
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr("disputes.services.transitions.record_event", broken_record_event)
+    with pytest.raises(RuntimeError):
+        attachment_add(
+            dispute_id=case.pk, actor=people.village_mediator, file=upload("a.pdf", minimal_pdf())
+        )
+    assert stored_files(private_media) == []
+    assert not Attachment.objects.exists()
+    assert CaseEvent.objects.filter(dispute=case).count() == 1
+
+
+def test_files_live_under_the_private_root_only(settings, register, people, private_media):
+    case = register().dispute
+    attachment = attachment_add(
+        dispute_id=case.pk, actor=people.village_mediator, file=upload("a.png", minimal_png())
+    )
+    path = Path(attachment.file.path).resolve()
+    assert path.is_relative_to(Path(settings.PRIVATE_MEDIA_ROOT).resolve())
+    assert not path.is_relative_to(Path(settings.MEDIA_ROOT).resolve())
+    assert not path.is_relative_to(Path(settings.STATIC_ROOT).resolve())
+    assert stored_files(Path(settings.MEDIA_ROOT)) == []
+    assert stored_files(Path(settings.STATIC_ROOT)) == []
+    # Not world-readable, and no URL to give out.
+    assert path.stat().st_mode & 0o777 == 0o640
+    with pytest.raises(ValueError):
+        attachment.file.url  # noqa: B018
