@@ -10,4 +10,14 @@ urlpatterns = [
     path("<str:tracking_number>/", views.detail, name="detail"),
     path("<str:tracking_number>/receipt/", views.receipt, name="receipt"),
     path("<str:tracking_number>/act/<slug:action_slug>/", views.act, name="act"),
+    path(
+        "<str:tracking_number>/attachments/",
+        views.attachment_upload,
+        name="attachment_upload",
+    ),
+    path(
+        "<str:tracking_number>/attachments/<int:attachment_id>/",
+        views.attachment_download,
+        name="attachment_download",
+    ),
 ]

@@ -2,6 +2,7 @@
 what is refused, who may attach and download, the audit event, and where the files live."""
 
 import hashlib
+import re
 import struct
 import zlib
 from datetime import date
@@ -10,6 +11,8 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
 
 from disputes.choices import Action, Status
 from disputes.models import Attachment, CaseEvent
@@ -412,3 +415,200 @@ def test_files_live_under_the_private_root_only(settings, register, people, priv
     assert path.stat().st_mode & 0o777 == 0o640
     with pytest.raises(ValueError):
         attachment.file.url  # noqa: B018
+
+
+# --- The case page: panel, upload, download ---------------------------------------------
+
+
+def upload_url(case):
+    return reverse("disputes:attachment_upload", args=[case.tracking_number])
+
+
+def download_url(case, attachment):
+    return reverse("disputes:attachment_download", args=[case.tracking_number, attachment.pk])
+
+
+def test_a_file_is_uploaded_from_the_case_page_and_listed(client, register, people):
+    case = register().dispute
+    client.force_login(people.village_mediator)
+    page = client.get(case.get_absolute_url()).content.decode()
+    assert "暂无附件。" in page
+    assert 'enctype="multipart/form-data"' in page and 'accept=".jpg,.jpeg,.png,.pdf"' in page
+    assert "可上传 JPEG/PNG/PDF 文件，每个不超过 20.0\xa0MB。" in page
+
+    content = minimal_png()
+    response = client.post(
+        upload_url(case),
+        {"file": upload("现场照片.png", content, "image/png"), "description": "院墙积水"},
+        follow=True,
+    )
+
+    assert response.redirect_chain == [(f"{case.get_absolute_url()}#attachments", 302)]
+    html = response.content.decode()
+    assert "已上传附件“现场照片.png”。" in html
+    attachment = Attachment.objects.get(dispute=case)
+    (row,) = re.findall(r'<tr data-testid="attachment">(.*?)</tr>', html, re.S)
+    assert f'href="{download_url(case, attachment)}"' in row
+    assert "现场照片.png" in row and "院墙积水" in row and "PNG" in row
+    assert f"{len(content)}\xa0字节" in row
+    assert "张三" in row  # the uploader, by person_name
+    assert hashlib.sha256(content).hexdigest()[:12] in row
+    assert timezone.localtime(attachment.uploaded_at).strftime("%Y-%m-%d %H:%M") in row
+    labels = re.findall(r'class="nowrap event-action">([^<]+)<', html)
+    assert labels == ["登记", "上传附件"]
+
+
+def test_a_refused_file_is_shown_at_the_field(client, register, people, private_media):
+    case = register().dispute
+    client.force_login(people.village_mediator)
+    response = client.post(upload_url(case), {"file": upload("协议.pdf", PE), "description": ""})
+    assert response.status_code == 200
+    form = response.context["attachment_form"]
+    assert form.errors["file"] == ["文件内容与扩展名不符，疑似伪装的附件，已拒绝。"]
+    html = response.content.decode()
+    assert "附件未上传，请按提示修改。" in html
+    assert 'id="id_file_errors"' in html
+    assert not Attachment.objects.exists()
+    assert stored_files(private_media) == []
+
+
+def test_an_upload_without_a_file_is_a_field_error(client, register, people):
+    case = register().dispute
+    client.force_login(people.village_mediator)
+    response = client.post(upload_url(case), {"description": "忘了选文件"})
+    assert response.status_code == 200
+    assert response.context["attachment_form"].errors["file"]
+    assert not Attachment.objects.exists()
+
+
+def test_an_auditor_sees_and_downloads_but_may_not_upload(client, register, people):
+    case = register().dispute
+    attachment = attachment_add(
+        dispute_id=case.pk, actor=people.village_mediator, file=upload("a.pdf", minimal_pdf())
+    )
+    client.force_login(people.county_auditor)
+    page = client.get(case.get_absolute_url())
+    assert page.context["attachment_form"] is None
+    assert 'enctype="multipart/form-data"' not in page.content.decode()
+    assert "a.pdf" in page.content.decode()
+    assert client.get(download_url(case, attachment)).status_code == 200
+
+    response = client.post(upload_url(case), {"file": upload("b.pdf", minimal_pdf())}, follow=True)
+    assert "您的岗位无权对该案件执行“上传附件”。" in response.content.decode()
+    assert Attachment.objects.count() == 1
+
+
+def test_outside_the_scope_upload_and_download_are_404(client, register, people, private_media):
+    case = register().dispute
+    attachment = attachment_add(
+        dispute_id=case.pk, actor=people.village_mediator, file=upload("a.pdf", minimal_pdf())
+    )
+    client.force_login(people.sibling_staff)
+    assert client.get(download_url(case, attachment)).status_code == 404
+    response = client.post(upload_url(case), {"file": upload("b.pdf", minimal_pdf())})
+    assert response.status_code == 404
+    assert Attachment.objects.count() == 1
+    assert len(stored_files(private_media)) == 1
+
+
+def test_a_confidential_case_hides_its_files_from_colleagues_who_do_not_handle_it(
+    client, register, people
+):
+    case = register(is_confidential=True).dispute
+    attachment = attachment_add(
+        dispute_id=case.pk, actor=people.village_mediator, file=upload("a.pdf", minimal_pdf())
+    )
+    auditor = people.county_auditor
+    client.force_login(auditor)
+    assert client.get(download_url(case, attachment)).status_code == 404
+
+
+def test_a_file_is_found_only_under_its_own_case(client, register, people):
+    case, other = register().dispute, register().dispute
+    attachment = attachment_add(
+        dispute_id=other.pk, actor=people.village_mediator, file=upload("a.pdf", minimal_pdf())
+    )
+    client.force_login(people.village_mediator)
+    assert client.get(download_url(other, attachment)).status_code == 200
+    assert client.get(download_url(case, attachment)).status_code == 404
+    missing = reverse("disputes:attachment_download", args=[case.tracking_number, 999999])
+    assert client.get(missing).status_code == 404
+
+
+def test_an_archived_case_offers_no_upload(client, register, people):
+    case = archive(register().dispute, people)
+    client.force_login(people.township_staff)
+    assert client.get(case.get_absolute_url()).context["attachment_form"] is None
+    response = client.post(upload_url(case), {"file": upload("a.pdf", minimal_pdf())}, follow=True)
+    assert "不能执行“上传附件”" in response.content.decode()
+    assert not Attachment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "content_type", "disposition"),
+    [
+        (
+            "调解协议书.pdf",
+            minimal_pdf(),
+            "application/pdf",
+            "attachment; filename*=utf-8''%E8%B0%83%E8%A7%A3%E5%8D%8F%E8%AE%AE%E4%B9%A6.pdf",
+        ),
+        ("scene.png", minimal_png(), "image/png", 'attachment; filename="scene.png"'),
+        ("id card.jpg", minimal_jpeg(), "image/jpeg", 'attachment; filename="id card.jpg"'),
+    ],
+)
+def test_the_download_is_a_sandboxed_attachment_of_the_recognised_type(
+    client, register, people, name, content, content_type, disposition
+):
+    case = register().dispute
+    attachment = attachment_add(
+        dispute_id=case.pk,
+        actor=people.village_mediator,
+        file=upload(name, content, content_type="text/html"),
+    )
+    client.force_login(people.township_staff)
+    response = client.get(download_url(case, attachment))
+    assert response.status_code == 200
+    assert response["Content-Type"] == content_type
+    assert response["Content-Disposition"] == disposition
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"] == "sandbox"
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+    assert response["Content-Length"] == str(len(content))
+    assert b"".join(response.streaming_content) == content
+
+
+def test_a_file_missing_from_disk_is_a_404_and_logged(client, register, people, caplog):
+    case = register().dispute
+    attachment = attachment_add(
+        dispute_id=case.pk, actor=people.village_mediator, file=upload("a.pdf", minimal_pdf())
+    )
+    Path(attachment.file.path).unlink()
+    client.force_login(people.village_mediator)
+    assert client.get(download_url(case, attachment)).status_code == 404
+    assert f"Attachment {attachment.pk}" in caplog.text
+
+
+def test_no_public_url_serves_the_file(client, settings, register, people):
+    case = register().dispute
+    attachment = attachment_add(
+        dispute_id=case.pk, actor=people.village_mediator, file=upload("a.pdf", minimal_pdf())
+    )
+    client.force_login(people.village_mediator)
+    for prefix in {settings.MEDIA_URL or "/", settings.STATIC_URL, "/media/", "/private/"}:
+        url = "/" + f"{prefix}/{attachment.file.name}".lstrip("/").replace("//", "/")
+        assert client.get(url).status_code == 404, url
+
+
+def test_pages_need_a_login_and_the_right_method(client, register, people):
+    case = register().dispute
+    attachment = attachment_add(
+        dispute_id=case.pk, actor=people.village_mediator, file=upload("a.pdf", minimal_pdf())
+    )
+    response = client.get(download_url(case, attachment))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    response = client.post(upload_url(case), {"file": upload("b.pdf", minimal_pdf())})
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    client.force_login(people.village_mediator)
+    assert client.get(upload_url(case)).status_code == 405
+    assert client.post(download_url(case, attachment)).status_code == 405
