@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -612,3 +613,32 @@ def test_pages_need_a_login_and_the_right_method(client, register, people):
     client.force_login(people.village_mediator)
     assert client.get(upload_url(case)).status_code == 405
     assert client.post(download_url(case, attachment)).status_code == 405
+
+
+def test_the_admin_shows_attachments_read_only_and_scoped(client, register, people):
+    case = register().dispute
+    attachment = attachment_add(
+        dispute_id=case.pk, actor=people.village_mediator, file=upload("协议.pdf", minimal_pdf())
+    )
+    for user in (people.township_staff, people.sibling_staff):
+        user.is_staff = True
+        user.save()
+        user.user_permissions.set(
+            Permission.objects.filter(codename__in=["view_dispute", "view_attachment"])
+        )
+    changelist = reverse("admin:disputes_attachment_changelist")
+    change_page = reverse("admin:disputes_attachment_change", args=[attachment.pk])
+
+    client.force_login(people.township_staff)
+    assert client.get(changelist).context["cl"].result_count == 1
+    page = client.get(change_page)
+    assert page.status_code == 200 and 'name="_save"' not in page.text
+    assert f'href="{download_url(case, attachment)}"' in page.text
+    assert attachment.file.name not in page.text  # the stored path is never shown
+    case_page = client.get(reverse("admin:disputes_dispute_change", args=[case.pk])).text
+    assert "协议.pdf" in case_page and f'href="{download_url(case, attachment)}"' in case_page
+    assert client.post(change_page, {"description": "改掉"}).status_code == 403
+
+    client.force_login(people.sibling_staff)
+    assert client.get(changelist).context["cl"].result_count == 0
+    assert client.get(change_page).status_code == 302  # "does not exist" → admin index
