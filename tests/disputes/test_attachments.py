@@ -6,6 +6,7 @@ import re
 import struct
 import zlib
 from datetime import date
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from django.contrib.auth.models import Permission
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from disputes.choices import Action, Status
 from disputes.models import Attachment, CaseEvent
@@ -31,6 +32,7 @@ from disputes.services import (
     dispute_start_mediation,
 )
 from disputes.services.attachments import clean_original_name
+from tests.i18n_support import compile_catalogs
 
 pytestmark = pytest.mark.django_db
 
@@ -642,3 +644,25 @@ def test_the_admin_shows_attachments_read_only_and_scoped(client, register, peop
     client.force_login(people.sibling_staff)
     assert client.get(changelist).context["cl"].result_count == 0
     assert client.get(change_page).status_code == 302  # "does not exist" → admin index
+
+
+@pytest.fixture
+def english(client):
+    """The client browses in English; the language its requests activated is dropped after
+    the test, so that the tests after it speak Chinese again."""
+    compile_catalogs()
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    yield
+    translation.deactivate()
+
+
+def test_the_attachments_panel_in_english(client, english, register, people):
+    case = register().dispute
+    client.force_login(people.village_mediator)
+    page = client.get(case.get_absolute_url()).content.decode()
+    assert "Attachments" in page and "No attachments yet." in page
+    response = client.post(upload_url(case), {"file": upload("协议.pdf", ELF)})
+    html = unescape(response.content.decode())
+    assert "The file's content does not match its extension" in html
+    assert "The file was not attached." in html and "PDF files, up to 20.0\xa0MB each." in html
+    assert "附件" not in html.split('id="attachments"')[1].split("</section>")[0]
