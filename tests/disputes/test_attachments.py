@@ -455,7 +455,7 @@ def test_a_file_is_uploaded_from_the_case_page_and_listed(client, register, peop
     assert "现场照片.png" in row and "院墙积水" in row and "PNG" in row
     assert f"{len(content)}\xa0字节" in row
     assert "张三" in row  # the uploader, by person_name
-    assert hashlib.sha256(content).hexdigest()[:12] in row
+    assert f">{hashlib.sha256(content).hexdigest()[:12]}…<" in row
     assert timezone.localtime(attachment.uploaded_at).strftime("%Y-%m-%d %H:%M") in row
     labels = re.findall(r'class="nowrap event-action">([^<]+)<', html)
     assert labels == ["登记", "上传附件"]
@@ -561,8 +561,10 @@ def test_an_archived_case_offers_no_upload(client, register, people):
     ],
 )
 def test_the_download_is_a_sandboxed_attachment_of_the_recognised_type(
-    client, register, people, name, content, content_type, disposition
+    client, settings, register, people, name, content, content_type, disposition
 ):
+    # The view sets nosniff itself, not only through SecurityMiddleware's setting.
+    settings.SECURE_CONTENT_TYPE_NOSNIFF = False
     case = register().dispute
     attachment = attachment_add(
         dispute_id=case.pk,
@@ -579,6 +581,20 @@ def test_the_download_is_a_sandboxed_attachment_of_the_recognised_type(
     assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
     assert response["Content-Length"] == str(len(content))
     assert b"".join(response.streaming_content) == content
+
+
+def test_the_download_type_is_the_recognised_one_not_a_guess_from_the_name(
+    client, register, people
+):
+    case = register().dispute
+    attachment = attachment_add(
+        dispute_id=case.pk, actor=people.village_mediator, file=upload("a.pdf", minimal_pdf())
+    )
+    # A name that says nothing (or something else) does not change what is sent.
+    Attachment.objects.filter(pk=attachment.pk).update(original_name="扫描件")
+    client.force_login(people.village_mediator)
+    response = client.get(download_url(case, attachment))
+    assert response["Content-Type"] == "application/pdf"
 
 
 def test_a_file_missing_from_disk_is_a_404_and_logged(client, register, people, caplog):
