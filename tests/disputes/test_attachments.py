@@ -475,6 +475,15 @@ def test_a_refused_file_is_shown_at_the_field(client, register, people, private_
     assert stored_files(private_media) == []
 
 
+def test_an_empty_upload_gets_the_services_message_at_the_field(client, register, people):
+    case = register().dispute
+    client.force_login(people.village_mediator)
+    response = client.post(upload_url(case), {"file": upload("空白.pdf", b"")})
+    assert response.status_code == 200
+    assert response.context["attachment_form"].errors["file"] == ["文件是空的，请重新选择。"]
+    assert not Attachment.objects.exists()
+
+
 def test_an_upload_without_a_file_is_a_field_error(client, register, people):
     case = register().dispute
     client.force_login(people.village_mediator)
