@@ -4,6 +4,7 @@ small form per case action. The forms only collect input; disputes.services deci
 from django import forms
 from django.contrib.auth import get_user_model
 from django.forms import formset_factory
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from centers.choices import CenterLevel, Role
@@ -12,6 +13,7 @@ from governance.people import person_name
 
 from .choices import Channel, PartyKind, PartySide, RequestType, RiskLevel, Satisfaction
 from .models import Category
+from .services.attachments import accepted_formats, attachment_max_bytes
 from .services.intake import INTAKE_ROLES
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
     "AgreeForm",
     "ExtendForm",
     "ReissueAccessCodeForm",
+    "AttachmentForm",
 ]
 
 MEDIATOR_ROLES = [Role.MEDIATOR, Role.STAFF, Role.DIRECTOR]
@@ -391,3 +394,27 @@ class ReissueAccessCodeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("如：申请人本人持身份证到场核实"),
     )
+
+
+# --- Attachments ------------------------------------------------------------------------
+
+
+class AttachmentForm(forms.Form):
+    """上传附件: a file and what it is. Whether the file is accepted (its type recognised from
+    its bytes, its size, the case's cap) is decided by services.attachment_add, so an empty
+    file reaches it too."""
+
+    file = forms.FileField(label=_("文件"), allow_empty_file=True)
+    description = forms.CharField(label=_("附件说明"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        formats = accepted_formats()
+        # Only a hint for the file picker; the service checks the bytes.
+        self.fields["file"].widget.attrs["accept"] = ",".join(
+            f".{extension}" for fmt in formats for extension in fmt.extensions
+        )
+        self.fields["file"].help_text = _("可上传 %(formats)s 文件，每个不超过 %(limit)s。") % {
+            "formats": "/".join(fmt.label for fmt in formats),
+            "limit": filesizeformat(attachment_max_bytes()),
+        }

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import os
 import uuid
 
 from django.conf import settings
@@ -575,10 +576,30 @@ class Agreement(models.Model):
             )
 
 
+class PrivateMediaStorage(FileSystemStorage):
+    """Files under settings.PRIVATE_MEDIA_ROOT, read when the storage is used (not frozen when
+    the models load), and with no URL at all: nothing here is ever served by the web server.
+    Files and folders are not world-readable (owner and group only)."""
+
+    def __init__(self):
+        super().__init__(file_permissions_mode=0o640, directory_permissions_mode=0o750)
+
+    @property
+    def base_location(self):
+        return self._value_or_setting(self._location, settings.PRIVATE_MEDIA_ROOT)
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    def url(self, name):
+        raise ValueError("private files have no URL; use the permission-checked view")
+
+
 def attachment_storage():
     """Attachments live under PRIVATE_MEDIA_ROOT, outside the web root, with no public URL:
     they are served only by the permission-checked download view."""
-    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+    return PrivateMediaStorage()
 
 
 def attachment_path(instance, filename):

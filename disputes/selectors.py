@@ -9,10 +9,12 @@ from django.utils import timezone
 from centers.models import Center, Department, subtree_q
 
 from .choices import OPEN_STATUSES, PartySide, RequestType
-from .models import CaseEvent, Dispute, FollowUp, MediationSession, Party
+from .models import Attachment, CaseEvent, Dispute, FollowUp, MediationSession, Party
 
 __all__ = [
     "ChainCheck",
+    "attachment_queryset",
+    "case_attachments",
     "case_events",
     "case_follow_ups",
     "case_sessions",
@@ -158,3 +160,18 @@ def verify_event_chain(dispute: Dispute) -> ChainCheck:
             return ChainCheck(False, count, event.seq, "hash")
         previous_hash = event.hash
     return ChainCheck(True, count)
+
+
+def case_attachments(dispute):
+    """The case's attachments (附件), oldest first, with who uploaded them."""
+    return (
+        Attachment.objects.filter(dispute=dispute)
+        .select_related("uploaded_by")
+        .order_by("uploaded_at", "pk")
+    )
+
+
+def attachment_queryset(*, user):
+    """The attachments of the cases the user may see: a file of any other case does not exist
+    for them (404), exactly like a missing one."""
+    return Attachment.objects.filter(dispute__in=dispute_queryset(user=user))

@@ -15,4 +15,14 @@ urlpatterns = [
         name="reissue_access_code",
     ),
     path("<str:tracking_number>/act/<slug:action_slug>/", views.act, name="act"),
+    path(
+        "<str:tracking_number>/attachments/",
+        views.attachment_upload,
+        name="attachment_upload",
+    ),
+    path(
+        "<str:tracking_number>/attachments/<int:attachment_id>/",
+        views.attachment_download,
+        name="attachment_download",
+    ),
 ]

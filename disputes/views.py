@@ -4,6 +4,7 @@ Every read starts from `dispute_queryset(user=...)` (a case outside the user's s
 404); every write is one call of a disputes.services function, whose DisputeError becomes a
 message on the page."""
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -12,11 +13,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import forms, selectors, services
@@ -24,10 +26,13 @@ from .choices import OPEN_STATUSES, Action, PartySide, Status
 from .filtersets import DisputeFilterSet, Tab
 from .models import Agreement
 from .selectors import dispute_queryset, verify_event_chain
+from .services.attachments import FORMATS
 
 INBOX_PAGE_SIZE = 25
 VILLAGE_OPTIONS_MAX = 300
 PARTY_ERROR_KEY = re.compile(r"^parties\[(\d+)\]\.(\w+)$")
+
+logger = logging.getLogger(__name__)
 
 
 def receipt_session_key(tracking_number: str) -> str:
@@ -421,7 +426,9 @@ def _auto_id(slug: str) -> str:
     return f"id_{slug}-%s"
 
 
-def _render_detail(request, dispute, *, bound_slug=None, bound_form=None, status=200):
+def _render_detail(
+    request, dispute, *, bound_slug=None, bound_form=None, status=200, attachment_form=None
+):
     sessions = selectors.case_sessions(dispute)
     events = selectors.case_events(dispute)
     action_forms = []
@@ -457,6 +464,7 @@ def _render_detail(request, dispute, *, bound_slug=None, bound_form=None, status
         "timeline": [(event, _action_label(event.action)) for event in events.order_by("seq")],
         "chain": verify_event_chain(dispute),
         "action_forms": action_forms,
+        **_attachments_context(request, dispute, attachment_form),
     }
     return render(request, "disputes/detail.html", context, status=status)
 
@@ -508,3 +516,78 @@ def act(request, tracking_number, action_slug):
     else:
         messages.success(request, _("已完成“%(action)s”。") % {"action": label})
     return redirect(dispute.get_absolute_url())
+
+
+# --- Attachments ------------------------------------------------------------------------
+
+
+def _attachments_context(request, dispute, form=None) -> dict:
+    """The case page's attachments panel: the files, and the upload form when the user may
+    attach one now (`form` is the rejected upload, with its errors)."""
+    attachments = list(selectors.case_attachments(dispute))
+    for attachment in attachments:
+        known = FORMATS.get(attachment.content_type)
+        attachment.type_label = known.label if known else attachment.content_type
+    if not services.can_take(dispute, request.user, Action.ATTACH):
+        form = None
+    elif form is None:
+        form = forms.AttachmentForm()
+    return {"attachments": attachments, "attachment_form": form}
+
+
+@require_POST
+@login_required
+def attachment_upload(request, tracking_number):
+    """上传附件: the file goes to services.attachment_add; what is wrong with it is shown at the
+    field, on the case page."""
+    dispute = _get_case(request, tracking_number)
+    form = forms.AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            attachment = services.attachment_add(
+                dispute_id=dispute.pk,
+                actor=request.user,
+                file=data["file"],
+                description=data["description"],
+            )
+        except services.DisputeError as error:
+            if error.field not in form.fields:
+                messages.error(request, error.message)
+                return redirect(dispute.get_absolute_url())
+            form.add_error(error.field, error.message)
+        else:
+            messages.success(
+                request, _("已上传附件“%(name)s”。") % {"name": attachment.original_name}
+            )
+            return redirect(f"{dispute.get_absolute_url()}#attachments")
+    messages.error(request, _("附件未上传，请按提示修改。"))
+    return _render_detail(request, dispute, attachment_form=form)
+
+
+@require_GET
+@login_required
+@never_cache
+def attachment_download(request, tracking_number, attachment_id):
+    """附件下载, from a case the user may see (any other is a 404, like a missing file). Always
+    a download, of the type recognised at upload: the browser must not sniff it, and should it
+    be opened anyway it runs sandboxed (no scripts, no cookies of this site)."""
+    attachment = get_object_or_404(
+        selectors.attachment_queryset(user=request.user),
+        dispute__tracking_number=tracking_number,
+        pk=attachment_id,
+    )
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        logger.error("Attachment %s: stored file %s is missing", attachment.pk, attachment.file)
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    return response

@@ -1,5 +1,6 @@
 """Writes of the disputes app. Views, API, tasks and commands call these, never the models."""
 
+from .attachments import attachment_add
 from .followup import *  # noqa: F403
 from .followup import __all__ as _followup_all
 from .intake import IntakeResult, PartyData, dispute_register
@@ -17,6 +18,7 @@ from .watch import *  # noqa: F403
 from .watch import __all__ as _watch_all
 
 __all__ = [
+    "attachment_add",
     "IntakeResult",
     "PartyData",
     "dispute_register",

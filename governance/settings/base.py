@@ -210,6 +210,13 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
 
+# --- Case attachments (附件) ---------------------------------------------------------------
+# A file's type is recognised from its bytes and its name's extension must agree. Word/Excel
+# (.docx/.xlsx) and OFD are not offered: see disputes.services.attachments.FORMATS.
+DISPUTE_ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+DISPUTE_ATTACHMENT_TYPES = ["image/jpeg", "image/png", "application/pdf"]
+DISPUTE_ATTACHMENT_MAX_PER_CASE = 50
+
 # --- REST framework ------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -171,9 +171,7 @@ def test_staff_record_the_rating_on_the_case_page(client, closed_case, people):
 
 def test_the_case_page_lists_the_follow_ups(client, closed_case, people):
     dispute_start_follow_up(dispute_id=closed_case.pk, actor=None)
-    follow_up_record(
-        dispute_id=closed_case.pk, actor=None, rating=Satisfaction.BASICALLY_SATISFIED
-    )
+    follow_up_record(dispute_id=closed_case.pk, actor=None, rating=Satisfaction.BASICALLY_SATISFIED)
     client.force_login(people.township_staff)
     page = client.get(reverse("disputes:detail", args=[closed_case.tracking_number]))
     html = page.content.decode()
