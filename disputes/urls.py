@@ -10,4 +10,11 @@ urlpatterns = [
     path("<str:tracking_number>/", views.detail, name="detail"),
     path("<str:tracking_number>/receipt/", views.receipt, name="receipt"),
     path("<str:tracking_number>/act/<slug:action_slug>/", views.act, name="act"),
+    path("new/repeats/", views.intake_repeats, name="intake_repeats"),
+    path("<str:tracking_number>/agreement/", views.agreement, name="agreement"),
+    path(
+        "<str:tracking_number>/parties/<int:party_id>/reveal/<slug:field>/",
+        views.reveal,
+        name="reveal",
+    ),
 ]
