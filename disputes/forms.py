@@ -1,8 +1,11 @@
 """Forms of the mediator workspace: the walk-in intake desk (登记受理) with its parties, and one
 small form per case action. The forms only collect input; disputes.services decides."""
 
+import re
+
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from centers.choices import CenterLevel, Role
 from centers.models import Center, Department, subtree_q
 from governance.people import person_name
+from governance.validators import validate_id_number, validate_phone
 
 from .choices import Channel, PartyKind, PartySide, RequestType, RiskLevel, Satisfaction
 from .models import Category
@@ -39,6 +43,8 @@ __all__ = [
     "ExtendForm",
     "ReissueAccessCodeForm",
     "AttachmentForm",
+    "RevealForm",
+    "applicant_identifiers",
 ]
 
 MEDIATOR_ROLES = [Role.MEDIATOR, Role.STAFF, Role.DIRECTOR]
@@ -418,3 +424,49 @@ class AttachmentForm(forms.Form):
             "formats": "/".join(fmt.label for fmt in formats),
             "limit": filesizeformat(attachment_max_bytes()),
         }
+
+
+# --- Revealing personal data, repeat petitions --------------------------------------------
+
+
+class RevealForm(forms.Form):
+    """Why the user needs to see a party's full phone or ID number (kept in the audit)."""
+
+    reason = forms.CharField(
+        label=_("查看理由"),
+        max_length=200,
+        error_messages={"required": _("请填写查看理由。")},
+    )
+
+
+PARTY_ROW_SIDE = re.compile(r"^parties-(\d+)-side$")
+IDENTIFIERS_MAX = 10
+
+
+def _valid(value: str, validator) -> bool:
+    try:
+        validator(value)
+    except ValidationError:
+        return False
+    return True
+
+
+def applicant_identifiers(data) -> tuple[list[str], list[str]]:
+    """The applicants' well-formed phones and ID numbers in a request: `phone` and
+    `id_number` (possibly repeated), and the rows of the intake form's parties formset whose
+    side is 申请人. A value still being typed, or mistyped, is left out without an error."""
+    phones = list(data.getlist("phone"))
+    id_numbers = list(data.getlist("id_number"))
+    for key in data:
+        match = PARTY_ROW_SIDE.match(key)
+        if match and data.get(key) == PartySide.APPLICANT:
+            phones.append(data.get(f"parties-{match.group(1)}-phone", ""))
+            id_numbers.append(data.get(f"parties-{match.group(1)}-id_number", ""))
+    phones = [p.strip() for p in phones[: 2 * IDENTIFIERS_MAX]]
+    id_numbers = [i.strip().upper() for i in id_numbers[: 2 * IDENTIFIERS_MAX]]
+    phones = [p for p in phones if _valid(p, validate_phone)]
+    id_numbers = [i for i in id_numbers if _valid(i, validate_id_number)]
+    return (
+        list(dict.fromkeys(phones))[:IDENTIFIERS_MAX],
+        list(dict.fromkeys(id_numbers))[:IDENTIFIERS_MAX],
+    )

@@ -9,14 +9,17 @@ from django.utils import timezone
 from centers.models import Center, Department, subtree_q
 
 from .choices import OPEN_STATUSES, PartySide, RequestType
-from .models import Attachment, CaseEvent, Dispute, FollowUp, MediationSession, Party
+from .models import Agreement, Attachment, CaseEvent, Dispute, FollowUp, MediationSession, Party
 
 __all__ = [
     "ChainCheck",
+    "RepeatWarning",
     "attachment_queryset",
+    "case_agreement",
     "case_attachments",
     "case_events",
     "case_follow_ups",
+    "case_repeat_warning",
     "case_sessions",
     "dispute_detail_queryset",
     "dispute_list_queryset",
@@ -24,6 +27,7 @@ __all__ = [
     "repeat_cases",
     "reporter_identity_visible",
     "reporter_visible_q",
+    "repeat_warning",
     "verify_event_chain",
 ]
 
@@ -175,3 +179,45 @@ def attachment_queryset(*, user):
     """The attachments of the cases the user may see: a file of any other case does not exist
     for them (404), exactly like a missing one."""
     return Attachment.objects.filter(dispute__in=dispute_queryset(user=user))
+
+
+# --- Printable agreement and repeat petitions -------------------------------------------
+
+REPEAT_LIST_MAX = 10
+
+
+def case_agreement(*, dispute: Dispute) -> Agreement | None:
+    """The case's mediation agreement (调解协议), or None."""
+    return Agreement.objects.filter(dispute=dispute).first()
+
+
+@dataclass(frozen=True)
+class RepeatWarning:
+    """The applicant's other cases (重复信访): how many, and the most recent few."""
+
+    count: int
+    cases: list[Dispute]
+
+
+def repeat_warning(
+    *, user, phones=(), id_numbers=(), exclude_pk=None, limit: int = REPEAT_LIST_MAX
+) -> RepeatWarning:
+    """`repeat_cases` ready to show: the total and the `limit` most recent cases, with the
+    center handling each."""
+    queryset = repeat_cases(user=user, phones=phones, id_numbers=id_numbers, exclude_pk=exclude_pk)
+    count = queryset.count()
+    if not count:
+        return RepeatWarning(0, [])
+    return RepeatWarning(count, list(queryset.select_related("current_center")[:limit]))
+
+
+def case_repeat_warning(*, user, dispute: Dispute) -> RepeatWarning:
+    """The other cases in the user's scope whose applicant shares a phone or ID number with
+    an applicant of this case (open, or registered in the last 90 days)."""
+    phones, id_numbers = [], []
+    for phone, id_number in dispute.parties.filter(side=PartySide.APPLICANT).values_list(
+        "phone", "id_number"
+    ):
+        phones.append(phone)
+        id_numbers.append(id_number)
+    return repeat_warning(user=user, phones=phones, id_numbers=id_numbers, exclude_pk=dispute.pk)

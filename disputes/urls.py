@@ -25,4 +25,11 @@ urlpatterns = [
         views.attachment_download,
         name="attachment_download",
     ),
+    path("new/repeats/", views.intake_repeats, name="intake_repeats"),
+    path("<str:tracking_number>/agreement/", views.agreement, name="agreement"),
+    path(
+        "<str:tracking_number>/parties/<int:party_id>/reveal/<slug:field>/",
+        views.reveal,
+        name="reveal",
+    ),
 ]

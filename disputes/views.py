@@ -13,13 +13,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from governance.masking import mask_id_number, mask_phone
 
 from . import forms, selectors, services
 from .choices import OPEN_STATUSES, Action, PartySide, Status
@@ -27,6 +30,7 @@ from .filtersets import DisputeFilterSet, Tab
 from .models import Agreement
 from .selectors import dispute_queryset, verify_event_chain
 from .services.attachments import FORMATS
+from .services.lifecycle import REVEALABLE_FIELDS
 
 INBOX_PAGE_SIZE = 25
 VILLAGE_OPTIONS_MAX = 300
@@ -427,7 +431,14 @@ def _auto_id(slug: str) -> str:
 
 
 def _render_detail(
-    request, dispute, *, bound_slug=None, bound_form=None, status=200, attachment_form=None
+    request,
+    dispute,
+    *,
+    bound_slug=None,
+    bound_form=None,
+    status=200,
+    attachment_form=None,
+    extra=None,
 ):
     sessions = selectors.case_sessions(dispute)
     events = selectors.case_events(dispute)
@@ -465,6 +476,8 @@ def _render_detail(
         "chain": verify_event_chain(dispute),
         "action_forms": action_forms,
         **_attachments_context(request, dispute, attachment_form),
+        **_case_page_extras(request, dispute),
+        **(extra or {}),
     }
     return render(request, "disputes/detail.html", context, status=status)
 
@@ -565,6 +578,38 @@ def attachment_upload(request, tracking_number):
     return _render_detail(request, dispute, attachment_form=form)
 
 
+# --- Printable agreement, revealing personal data, repeat petitions ---------------------
+
+MASKS = {"phone": mask_phone, "id_number": mask_id_number}
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _case_page_extras(request, dispute) -> dict:
+    """What the case page shows besides the case itself: whether the user may reveal full
+    personal data (and print the agreement), and the applicant's other cases (重复信访)."""
+    if selectors.reporter_identity_visible(dispute, request.user):
+        warning = selectors.case_repeat_warning(user=request.user, dispute=dispute)
+    else:  # the reporter's other cases would point at who reported
+        warning = selectors.RepeatWarning(0, [])
+    for case in warning.cases:
+        _with_flags(case)
+    return {
+        "can_reveal_pii": services.can_take(dispute, request.user, Action.REVEAL_PII),
+        "repeats": warning,
+        "revealed": None,
+        "reveal_error": None,
+    }
+
+
+def _refused(request, message: str, *, dispute=None) -> HttpResponse:
+    """403 with the reason, on a page of its own (the case is in scope: no 404)."""
+    context = {"message": message, "dispute": dispute}
+    return render(request, "disputes/refused.html", context, status=403)
+
+
 @require_GET
 @login_required
 @never_cache
@@ -591,3 +636,116 @@ def attachment_download(request, tracking_number, attachment_id):
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox"
     return response
+
+
+@require_GET
+@login_required
+@never_cache
+def agreement(request, tracking_number):
+    """调解协议书 (or the record of an oral agreement) laid out for printing on A4. It names
+    the parties in full, so only roles that may reveal personal data open it, and each
+    opening is an audited event (the case's version is untouched)."""
+    dispute = _get_case(request, tracking_number)
+    if selectors.case_agreement(dispute=dispute) is None:
+        raise Http404
+    try:
+        opened = services.agreement_print(dispute_id=dispute.pk, actor=request.user)
+    except services.DisputePermissionError as error:
+        return _refused(request, error.message, dispute=dispute)
+    except services.DisputeTransitionError as error:
+        raise Http404 from error
+    parties = _parties_for(dispute, request.user)
+    context = {
+        "dispute": dispute,
+        "agreement": opened,
+        "number": services.agreement_number(tracking_number=dispute.tracking_number),
+        "parties": parties,
+        # One copy for each party and one kept by the committee [TJ 29].
+        "copies": len(parties) + 1,
+    }
+    return render(request, "disputes/agreement.html", context)
+
+
+@require_POST
+@login_required
+@never_cache
+def reveal(request, tracking_number, party_id, field):
+    """显示: a party's full phone or ID number, for this response only, with a reason (the
+    service writes the audit event). htmx gets the table cell back; a plain POST gets the
+    case page with the value shown. Nothing is kept: a reload shows the masked value."""
+    if field not in REVEALABLE_FIELDS:
+        raise Http404
+    dispute = _get_case(request, tracking_number)
+    party = get_object_or_404(dispute.parties, pk=party_id)
+    form = forms.RevealForm(request.POST)
+    revealed = None
+    if form.is_valid():
+        try:
+            value = services.party_reveal(
+                party_id=party.pk,
+                actor=request.user,
+                field=field,
+                reason=form.cleaned_data["reason"],
+            )
+        except services.DisputePermissionError as error:
+            return _reveal_refused(request, dispute, party, field, error.message)
+        except services.DisputeError as error:
+            form.add_error("reason", error.message)
+        else:
+            revealed = {"party_id": party.pk, "field": field, "value": value}
+    elif not services.can_take(dispute, request.user, Action.REVEAL_PII):
+        message = _("您的岗位无权对该案件执行“%(action)s”。") % {"action": Action.REVEAL_PII.label}
+        return _reveal_refused(request, dispute, party, field, message)
+    reveal_error = None if revealed else {"party_id": party.pk, "field": field, "form": form}
+    if _is_htmx(request):
+        context = {
+            **_pii_cell(dispute, party, field),
+            "can_reveal_pii": True,
+            "revealed": revealed,
+            "reveal_error": reveal_error,
+        }
+        response = render(request, "disputes/_party_pii.html", context)
+    else:
+        extra = {"revealed": revealed, "reveal_error": reveal_error}
+        response = _render_detail(request, dispute, extra=extra)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _pii_cell(dispute, party, field: str) -> dict:
+    value = getattr(party, field)
+    return {
+        "dispute": dispute,
+        "party": party,
+        "field": field,
+        "masked": MASKS[field](value),
+        "has_value": bool(value),
+    }
+
+
+def _reveal_refused(request, dispute, party, field: str, message: str) -> HttpResponse:
+    if _is_htmx(request):
+        context = {**_pii_cell(dispute, party, field), "refusal": message}
+        response = render(request, "disputes/_party_pii.html", context, status=403)
+    else:
+        response = _refused(request, message, dispute=dispute)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@require_POST
+@login_required
+def intake_repeats(request):
+    """The intake desk's repeat-petition warning (htmx, as the applicant's phone or ID number
+    is typed): the applicant's cases in the user's scope that are open or from the last 90
+    days. Empty when there are none or nothing well-formed was typed (then nothing is
+    queried). A POST, so that phones and ID numbers stay out of URLs and access logs."""
+    if not forms.intake_centers(request.user).exists():
+        return _refused(request, _("您在任何中心都没有可登记纠纷的岗位，请联系管理员。"))
+    phones, id_numbers = forms.applicant_identifiers(request.POST)
+    if not phones and not id_numbers:
+        return HttpResponse("")
+    warning = selectors.repeat_warning(user=request.user, phones=phones, id_numbers=id_numbers)
+    for case in warning.cases:
+        _with_flags(case)
+    return render(request, "disputes/_repeat_warning.html", {"repeats": warning})

@@ -1,6 +1,11 @@
 """Writes of the disputes app. Views, API, tasks and commands call these, never the models."""
 
 from .attachments import attachment_add
+from .documents import (
+    AGREEMENT_PRINT_REASON,
+    agreement_number,
+    agreement_print,
+)
 from .followup import *  # noqa: F403
 from .followup import __all__ as _followup_all
 from .intake import IntakeResult, PartyData, dispute_register
@@ -31,4 +36,7 @@ __all__ = [
     *_lifecycle_all,
     *_followup_all,
     *_watch_all,
+    "AGREEMENT_PRINT_REASON",
+    "agreement_number",
+    "agreement_print",
 ]

@@ -121,3 +121,18 @@
     }
   });
 })();
+
+/* A refused reveal (显示 next to a masked phone or ID number, answered 403) carries the
+ * reason in its body: show it in place instead of the generic load error. */
+(function () {
+  "use strict";
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var config = event.detail.requestConfig;
+    var elt = config && config.elt;
+    if (event.detail.xhr.status === 403 && elt && elt.hasAttribute("data-swap-refusal")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+})();

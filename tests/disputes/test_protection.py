@@ -263,3 +263,43 @@ def test_every_event_records_the_deadline_values_in_force(center_tree, people, r
     assert events[1].data["level"] == "village" and events[1].data["level_workdays"] == 15
     assert events[2].data["level"] == "township" and events[2].data["level_workdays"] == 30
     assert events[2].data["level_deadline"] == case.level_deadline.isoformat()
+
+
+def test_services_refuse_a_person_who_cannot_see_the_case(register, people):
+    """Roles alone are not enough: a confidential case is out of reach of staff above who
+    neither handle nor direct it, whichever way the service is called."""
+    secret = register(is_confidential=True).dispute
+    with pytest.raises(DisputePermissionError):
+        dispute_accept(dispute_id=secret.pk, actor=people.county_staff)
+    applicant = secret.parties.get(side=PartySide.APPLICANT)
+    with pytest.raises(DisputePermissionError):
+        party_reveal(party_id=applicant.pk, actor=people.county_staff, field="phone", reason="查")
+    assert Dispute.objects.get(pk=secret.pk).status == Status.REGISTERED
+    dispute_accept(dispute_id=secret.pk, actor=people.township_director)  # directs above
+
+
+def test_the_reported_side_gets_no_reporter_in_print_or_repeat_warnings(
+    client, report, people, register, center_tree
+):
+    from datetime import date
+
+    from disputes.services import dispute_agree, dispute_start_mediation
+
+    # The same reporter's earlier case, received at the village itself.
+    register(summary="另一件事")
+    dispute_start_mediation(dispute_id=report.pk, actor=people.village_mediator)
+    dispute_agree(
+        dispute_id=report.pk, actor=people.village_mediator, content="拆除", signed_on=date.today()
+    )
+    client.force_login(people.village_mediator)
+    page = client.get(reverse("disputes:detail", args=[report.tracking_number]))
+    assert page.context["repeats"].count == 0
+    printed = client.get(reverse("disputes:agreement", args=[report.tracking_number]))
+    assert printed.status_code == 200
+    html = printed.content.decode()
+    assert APPLICANT.name not in html and APPLICANT.id_number not in html
+    assert RESPONDENT.name in html
+
+    client.force_login(people.township_staff)
+    page = client.get(reverse("disputes:detail", args=[report.tracking_number]))
+    assert page.context["repeats"].count == 1

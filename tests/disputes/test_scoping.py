@@ -1,12 +1,16 @@
 """Role × page × expected status for the disputes pages: a case is seen from the center that
 received it and the one handling it, and from above them; never from a sibling."""
 
+from datetime import date
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from disputes.models import Attachment, Dispute
-from disputes.services import attachment_add
+from centers.choices import Role
+from disputes.choices import Action
+from disputes.models import Attachment, CaseEvent, Dispute
+from disputes.services import attachment_add, dispute_accept, dispute_agree, dispute_start_mediation
 
 pytestmark = pytest.mark.django_db
 
@@ -76,3 +80,45 @@ def test_attachment_pages_by_role(
         # Seen but not allowed: back to the case page with the refusal as a message.
         assert response.status_code == (302 if sees else 404)
         assert Attachment.objects.filter(dispute=case).count() == (2 if acts else 1)
+
+
+# The pages that show full personal data or search by it, for a case mediated to an agreement
+# at 檀溪社区: (person, agreement page, reveal a phone, repeat-petition check, check lists it).
+# Full personal data is for the handling roles of the center holding the case and above; an
+# auditor or a grid worker who sees the case is refused (403); outside the scope is a 404.
+PII_MATRIX = [
+    ("village_mediator", 200, 200, 200, True),
+    ("village_grid_worker", 403, 403, 200, True),
+    ("township_staff", 200, 200, 200, True),
+    ("township_director", 200, 200, 200, True),
+    ("county_staff", 200, 200, 200, True),
+    ("county_auditor", 403, 403, 403, False),
+    ("sibling_staff", 404, 404, 200, False),
+]
+
+
+@pytest.mark.parametrize(("person", "agreement", "reveal", "repeats", "lists"), PII_MATRIX)
+def test_personal_data_pages_by_role(
+    client, register, people, member, center_tree, person, agreement, reveal, repeats, lists
+):
+    case = register().dispute
+    mediator = people.village_mediator
+    dispute_accept(dispute_id=case.pk, actor=mediator)
+    dispute_start_mediation(dispute_id=case.pk, actor=mediator)
+    dispute_agree(dispute_id=case.pk, actor=mediator, content="修排水沟。", signed_on=date.today())
+    if person == "village_grid_worker":
+        user = member(center_tree.village, Role.GRID_WORKER, username="v_grid")
+    else:
+        user = getattr(people, person)
+    client.force_login(user)
+    number = case.tracking_number
+    party = case.parties.get(side="applicant")
+
+    assert client.get(reverse("disputes:agreement", args=[number])).status_code == agreement
+    url = reverse("disputes:reveal", args=[number, party.pk, "phone"])
+    assert client.post(url, {"reason": "核实"}).status_code == reveal
+    response = client.post(reverse("disputes:intake_repeats"), {"phone": party.phone})
+    assert response.status_code == repeats
+    assert (number in response.content.decode()) == lists
+    reveals = CaseEvent.objects.filter(dispute=case, action=Action.REVEAL_PII)
+    assert reveals.count() == (agreement == 200) + (reveal == 200)
