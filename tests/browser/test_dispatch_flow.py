@@ -217,7 +217,7 @@ def test_township_dispatches_and_the_village_signs_mediates_and_closes(
     row.get_by_role("link", name=tracking_number).click()
 
     expect_case(village, status="已派单", timeline=["登记", "受理", "派单"], center=VILLAGE)
-    expect(village.locator("form.action-form button")).to_have_text(["签收", "退单"])
+    expect(village.locator(".actions form.action-form button")).to_have_text(["签收", "退单"])
     act(village, "签收")
     expect_case(village, status="已签收", timeline=["登记", "受理", "派单", "签收"], center=VILLAGE)
     act(village, "开始调解")
