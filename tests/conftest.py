@@ -80,3 +80,15 @@ def member(db):
         return user
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _chinese_first():
+    """Each test starts in the default language (zh-hans), whatever an earlier test (or a
+    request in English) left active in this thread."""
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
