@@ -177,6 +177,7 @@ class Action(models.TextChoices):
     SUPERVISE = "disputes.case.supervised", _("督办")
     REVEAL_PII = "disputes.party.revealed", _("查看完整个人信息")
     ATTACH = "disputes.case.attachment_added", _("上传附件")
+    RECORD_PERFORMANCE = "disputes.agreement.performance_recorded", _("记录协议履行")
     WARN_DEADLINE = "disputes.case.deadline_warned", _("到期预警")
     MARK_OVERDUE = "disputes.case.overdue", _("超期")
     FOLLOW_UP_UNREACHABLE = "disputes.case.follow_up_unreachable", _("回访未联系上")
@@ -278,6 +279,22 @@ ALLOWED_TRANSITIONS: dict[Action, Transition] = {
     # Seeing a party's full phone or ID number is itself an audited step.
     Action.REVEAL_PII: Transition(
         frozenset(Status), None, HANDLERS, reason_required=True, changes_case=False
+    ),
+    # 履行回访 and 司法确认 after an agreement: audited, the case's state untouched (the
+    # committee supervises performance [TJ 31]; the parties may apply to court [TJ 33]).
+    Action.RECORD_PERFORMANCE: Transition(
+        frozenset(
+            {
+                Status.AGREED,
+                Status.CLOSED,
+                Status.FOLLOW_UP,
+                Status.SATISFIED,
+                Status.UNREACHABLE,
+            }
+        ),
+        None,
+        HANDLERS,
+        changes_case=False,
     ),
     # Files and a new access code for the resident: audited, the case's state untouched.
     Action.ATTACH: Transition(

@@ -16,7 +16,7 @@ from governance.people import person_name
 from governance.validators import validate_id_number, validate_phone
 
 from .choices import Channel, PartyKind, PartySide, RequestType, RiskLevel, Satisfaction
-from .models import Category
+from .models import Agreement, Category
 from .services.attachments import accepted_formats, attachment_max_bytes
 from .services.intake import INTAKE_ROLES
 
@@ -41,6 +41,7 @@ __all__ = [
     "RecordSessionForm",
     "AgreeForm",
     "ExtendForm",
+    "PerformanceForm",
     "ReissueAccessCodeForm",
     "AttachmentForm",
     "RevealForm",
@@ -386,6 +387,28 @@ class AgreeForm(ActionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["is_written"].initial = True
+
+
+class PerformanceForm(ActionForm):
+    """履行情况 and 司法确认 of the case's agreement (prefilled with the current values)."""
+
+    performance_notes = forms.CharField(
+        label=_("履行情况"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    judicial_confirmation_applied = forms.BooleanField(label=_("已申请司法确认"), required=False)
+    judicial_confirmation_granted = forms.BooleanField(label=_("已获司法确认"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        agreement = Agreement.objects.filter(dispute=self.dispute).first()
+        if agreement is not None and not self.is_bound:
+            self.initial.update(
+                {
+                    "performance_notes": agreement.performance_notes,
+                    "judicial_confirmation_applied": agreement.judicial_confirmation_applied,
+                    "judicial_confirmation_granted": agreement.judicial_confirmation_granted,
+                }
+            )
 
 
 class ExtendForm(ActionForm):

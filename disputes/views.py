@@ -305,6 +305,18 @@ ACTIONS: dict[str, ActionSpec] = {
             expected_version=c["version"],
         ),
     ),
+    "performance": ActionSpec(
+        Action.RECORD_PERFORMANCE,
+        forms.PerformanceForm,
+        lambda d, u, c: services.agreement_record_performance(
+            dispute_id=d.pk,
+            actor=u,
+            performance_notes=c["performance_notes"],
+            judicial_confirmation_applied=c["judicial_confirmation_applied"],
+            judicial_confirmation_granted=c["judicial_confirmation_granted"],
+        ),
+        button_class="button-secondary",
+    ),
     "fail": ActionSpec(
         Action.FAIL,
         forms.FailForm,
@@ -442,10 +454,14 @@ def _render_detail(
 ):
     sessions = selectors.case_sessions(dispute)
     events = selectors.case_events(dispute)
+    try:
+        agreement = dispute.agreement
+    except Agreement.DoesNotExist:
+        agreement = None
     action_forms = []
     for action in services.allowed_actions(dispute, request.user):
         slug = SLUGS.get(action)
-        if slug is None:
+        if slug is None or (action == Action.RECORD_PERFORMANCE and agreement is None):
             continue
         spec = ACTIONS[slug]
         form = (
@@ -461,10 +477,6 @@ def _render_detail(
                 "button": spec.button_class,
             }
         )
-    try:
-        agreement = dispute.agreement
-    except Agreement.DoesNotExist:
-        agreement = None
     context = {
         "dispute": _with_flags(dispute),
         "past_deadline": dispute.past_deadline,

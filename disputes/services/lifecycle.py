@@ -30,6 +30,7 @@ __all__ = [
     "dispute_record_session",
     "dispute_agree",
     "dispute_fail",
+    "agreement_record_performance",
     "dispute_close",
     "dispute_reopen",
     "reopen_apply",
@@ -308,6 +309,45 @@ def dispute_agree(
     return transition(
         dispute_id, Action.AGREE, actor=actor, apply=apply, expected_version=expected_version
     )
+
+
+def agreement_record_performance(
+    *,
+    dispute_id: int,
+    actor,
+    performance_notes: str,
+    judicial_confirmation_applied: bool,
+    judicial_confirmation_granted: bool,
+) -> Agreement:
+    """履行情况 and 司法确认: how the agreement is being carried out, and whether the parties
+    applied to court for judicial confirmation and obtained it. Only an agreement that was
+    reached (调解成功) can be followed up; the previous values stay in the event."""
+    result = {}
+
+    def apply(dispute: Dispute) -> dict:
+        agreement = Agreement.objects.select_for_update().filter(dispute=dispute).first()
+        if agreement is None:
+            raise DisputeTransitionError(_("该案件没有调解协议。"))
+        previous = {
+            "performance_notes": agreement.performance_notes,
+            "applied": agreement.judicial_confirmation_applied,
+            "granted": agreement.judicial_confirmation_granted,
+        }
+        agreement.performance_notes = (performance_notes or "").strip()
+        agreement.judicial_confirmation_applied = judicial_confirmation_applied
+        agreement.judicial_confirmation_granted = judicial_confirmation_granted
+        agreement.full_clean()
+        agreement.save()
+        result["agreement"] = agreement
+        return {
+            "agreement": agreement.pk,
+            "previous": previous,
+            "applied": judicial_confirmation_applied,
+            "granted": judicial_confirmation_granted,
+        }
+
+    transition(dispute_id, Action.RECORD_PERFORMANCE, actor=actor, apply=apply)
+    return result["agreement"]
 
 
 def dispute_fail(

@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from centers.choices import CenterLevel, Role
@@ -313,3 +314,66 @@ def test_revealing_pii_is_logged_and_limited_to_handlers(register, people):
     assert event.actor == people.village_mediator
     assert event.data["party"] == party.pk and event.data["field"] == "id_number"
     assert value not in str(event.data) and value not in event.reason
+
+
+def test_performance_and_judicial_confirmation_of_an_agreement(client, register, people):
+    from disputes.services import agreement_record_performance
+
+    case = register().dispute
+    mediator = people.village_mediator
+    dispute_accept(dispute_id=case.pk, actor=mediator)
+    dispute_start_mediation(dispute_id=case.pk, actor=mediator)
+    with pytest.raises(DisputeTransitionError):  # no agreement yet (and not agreed)
+        agreement_record_performance(
+            dispute_id=case.pk,
+            actor=mediator,
+            performance_notes="",
+            judicial_confirmation_applied=False,
+            judicial_confirmation_granted=False,
+        )
+    dispute_agree(dispute_id=case.pk, actor=mediator, content="修沟", signed_on=date.today())
+    with pytest.raises(ValidationError):  # granted without having applied
+        agreement_record_performance(
+            dispute_id=case.pk,
+            actor=mediator,
+            performance_notes="",
+            judicial_confirmation_applied=False,
+            judicial_confirmation_granted=True,
+        )
+    version = Dispute.objects.get(pk=case.pk).version
+    agreement = agreement_record_performance(
+        dispute_id=case.pk,
+        actor=mediator,
+        performance_notes="排水沟已于3月10日修好",
+        judicial_confirmation_applied=True,
+        judicial_confirmation_granted=False,
+    )
+    assert agreement.performance_notes.startswith("排水沟")
+    assert agreement.judicial_confirmation_applied
+    assert Dispute.objects.get(pk=case.pk).version == version  # colleagues' forms stay valid
+    event = case.events.order_by("-seq").first()
+    assert event.action == Action.RECORD_PERFORMANCE and event.data["applied"] is True
+    assert event.data["previous"]["performance_notes"] == ""
+
+    client.force_login(mediator)
+    url = reverse("disputes:act", args=[case.tracking_number, "performance"])
+    response = client.post(
+        url,
+        {
+            "version": version,
+            "performance_notes": "已全部履行",
+            "judicial_confirmation_applied": "on",
+            "judicial_confirmation_granted": "on",
+        },
+    )
+    assert response.status_code == 302
+    agreement.refresh_from_db()
+    assert agreement.judicial_confirmation_granted and agreement.performance_notes == "已全部履行"
+    with pytest.raises(DisputePermissionError):
+        agreement_record_performance(
+            dispute_id=case.pk,
+            actor=people.county_auditor,
+            performance_notes="",
+            judicial_confirmation_applied=True,
+            judicial_confirmation_granted=True,
+        )
