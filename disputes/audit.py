@@ -1,5 +1,6 @@
-"""The escalation audit (上报、督办、退单、重办), for county officials (督查) and directors: who
-may audit, the rows of the audit and their filters.
+"""The escalation audit (上报、督办、退单、重办) and the chain check, for county officials (督查)
+and directors: who may audit, the rows of the audit and their filters, and the verification of
+the cases' event chains.
 
 Every read starts from `dispute_queryset(user=...)` (the subtree rule and the confidential
 flag), narrowed to the subtrees where the user holds an auditing role. The audit's rows come
@@ -10,7 +11,7 @@ from the event just before it (`seq - 1`).
 """
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import islice
 
@@ -34,8 +35,8 @@ from governance.workdays import workdays_between
 from .choices import Action, EscalationKind
 from .exports import Column
 from .filtersets import DateInput
-from .models import CaseEvent, Category, Escalation
-from .selectors import dispute_queryset
+from .models import CaseEvent, Category, Dispute, Escalation
+from .selectors import ChainCheck, dispute_queryset, verify_event_chain
 
 __all__ = [
     "AUDIT_COLUMNS",
@@ -44,11 +45,16 @@ __all__ = [
     "AuditMode",
     "AuditRow",
     "AuditRows",
+    "BrokenChain",
+    "ChainCenterForm",
+    "ChainReport",
     "EscalationAuditFilterSet",
     "audit_centers",
     "audit_disputes",
     "audit_roots",
     "audit_townships",
+    "chain_checks",
+    "chain_report",
     "escalation_audit",
     "may_audit",
 ]
@@ -511,3 +517,87 @@ class EscalationAuditFilterSet(django_filters.FilterSet):
         if queryset.model is Escalation:
             return queryset.filter(automatic=automatic)
         return queryset.filter(actor__isnull=automatic)
+
+
+# --- The chain check --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BrokenChain:
+    """A case whose event chain does not verify, and its first broken link."""
+
+    tracking_number: str
+    check: ChainCheck
+
+    @property
+    def problem_label(self) -> str:
+        return CHAIN_PROBLEMS.get(self.check.problem, self.check.problem)
+
+
+CHAIN_PROBLEMS = {
+    "gap": _("缺少记录（序号不连续）"),
+    "link": _("与前一条记录的链接不符"),
+    "hash": _("内容与散列不符（被改动）"),
+}
+
+
+@dataclass
+class ChainReport:
+    """The outcome of a chain check over some cases."""
+
+    total: int  # cases in scope
+    checked: int = 0
+    events: int = 0
+    broken: list[BrokenChain] = field(default_factory=list)
+
+    @property
+    def intact(self) -> int:
+        return self.checked - len(self.broken)
+
+    @property
+    def limited(self) -> bool:
+        """Whether fewer cases were checked than there are in scope."""
+        return self.checked < self.total
+
+
+def chain_checks(*, disputes: QuerySet, batch: int = 500) -> Iterator[tuple[Dispute, ChainCheck]]:
+    """Verify the event chain of each case, in the queryset's order, with
+    `verify_event_chain`: the cases are streamed, and only one case's events are in memory at
+    a time."""
+    for dispute in disputes.iterator(chunk_size=batch):
+        yield dispute, verify_event_chain(dispute)
+
+
+def chain_report(*, disputes: QuerySet, limit: int | None = None) -> ChainReport:
+    """Check the chains of these cases: all of them, or the `limit` most recent."""
+    report = ChainReport(total=disputes.count())
+    cases = disputes.only("pk", "tracking_number").order_by("-pk")
+    if limit is not None:
+        cases = cases[:limit]
+    for dispute, check in chain_checks(disputes=cases):
+        report.checked += 1
+        report.events += check.events
+        if not check.ok:
+            report.broken.append(BrokenChain(dispute.tracking_number, check))
+    return report
+
+
+class ChainCenterForm(forms.Form):
+    """Which center's subtree the chain page checks (the whole audit scope when empty)."""
+
+    center = forms.ModelChoiceField(
+        label=_("中心"),
+        queryset=Center.objects.none(),
+        to_field_name="code",
+        required=False,
+        empty_label=_("全部管辖范围"),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        centers = (
+            audit_centers(user=user).exclude(level=CenterLevel.VILLAGE).order_by("tree_id", "lft")
+        )
+        self.fields["center"].queryset = centers
+        if centers[: CENTER_OPTIONS_MAX + 1].count() > CENTER_OPTIONS_MAX:
+            self.fields["center"].widget = forms.TextInput(attrs={"placeholder": _("区划代码")})

@@ -1,6 +1,6 @@
 """The audit pages (审计) for county officials (督查), directors and administrators: every
-上报, 督办, 退单 and 重办 of the cases in their subtrees, with filters and CSV/Excel exports.
-Other roles get a 403 that says why.
+上报, 督办, 退单 and 重办 of the cases in their subtrees, with filters and CSV/Excel exports,
+and the check of the cases' event chains. Other roles get a 403 that says why.
 
 Reads are in disputes.audit; these views only bind the filters and render."""
 
@@ -18,6 +18,8 @@ from . import audit
 from .exports import csv_chunks, xlsx_file
 
 AUDIT_PAGE_SIZE = 50
+# The chain page checks at most this many cases per request; the command checks any number.
+CHAIN_PAGE_LIMIT = 2000
 EXPORT_FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -84,3 +86,27 @@ def escalations_export(request, fmt):
     return FileResponse(
         workbook, as_attachment=True, filename=filename, content_type=EXPORT_FORMATS["xlsx"]
     )
+
+
+@require_GET
+@audit_required
+def chains(request):
+    """The event chains of the cases in the user's subtrees (or a chosen center's), at most
+    CHAIN_PAGE_LIMIT cases per request, most recent first."""
+    form = audit.ChainCenterForm(request.GET or None, user=request.user)
+    center = None
+    if form.is_bound:
+        if not form.is_valid():
+            # A center outside the audit's scope is "not found", never "forbidden".
+            raise Http404
+        center = form.cleaned_data["center"]
+    disputes = audit.audit_disputes(user=request.user, center=center)
+    report = audit.chain_report(disputes=disputes, limit=CHAIN_PAGE_LIMIT)
+    context = {
+        "form": form,
+        "center": center,
+        "report": report,
+        "limit": CHAIN_PAGE_LIMIT,
+        "command_code": center.code if center is not None else "",
+    }
+    return render(request, "disputes/audit/chains.html", context)

@@ -14,6 +14,7 @@ urlpatterns = [
         audit_views.escalations_export,
         name="audit_escalations_export",
     ),
+    path("audit/chains/", audit_views.chains, name="audit_chains"),
     path("<str:tracking_number>/", views.detail, name="detail"),
     path("<str:tracking_number>/receipt/", views.receipt, name="receipt"),
     path(

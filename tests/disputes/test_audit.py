@@ -1,5 +1,6 @@
-"""The escalation audit (上报、督办、退单、重办): who may see it, what it lists and how it is
-filtered, and the CSV and Excel exports.
+"""The escalation audit (上报、督办、退单、重办) and the chain check: who may see them, what they
+list and how it is filtered, the CSV and Excel exports, and the verification of the cases'
+event chains by page and by command.
 
 The steps audited are real: automatic escalations by the deadline watch
 (`deadline_scan(now=level_due_at + 1 s)`), manual ones, returns, reopens and 不满意 through
@@ -10,6 +11,8 @@ import io
 from datetime import date, datetime, timedelta
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -44,7 +47,10 @@ from tests.i18n_support import compile_catalogs
 pytestmark = pytest.mark.django_db
 
 SECOND = timedelta(seconds=1)
+# disputes/migrations/0003: on PostgreSQL it refuses UPDATE and DELETE of case events.
+APPEND_ONLY_TRIGGER = "disputes_caseevent_append_only"
 AUDIT_URL = reverse("disputes:audit_escalations")
+CHAINS_URL = reverse("disputes:audit_chains")
 HEADERS = [
     "时间",
     "受理编号",
@@ -91,6 +97,25 @@ def close(case, mediator):
     dispute_start_mediation(dispute_id=case.pk, actor=mediator)
     dispute_agree(dispute_id=case.pk, actor=mediator, content="达成协议", signed_on=date.today())
     return dispute_close(dispute_id=case.pk, actor=mediator)
+
+
+def tamper(case, seq):
+    """Change an event behind the application's back (as someone with database access
+    would): UPDATE is refused by the model, so through SQL; on PostgreSQL the append-only
+    trigger is switched off inside the test's transaction (and back on; all rolled back with
+    the test). ALTER TABLE waits for no deferred foreign-key checks: they run first."""
+    postgresql = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        if postgresql:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"ALTER TABLE disputes_caseevent DISABLE TRIGGER {APPEND_ONLY_TRIGGER}")
+        cursor.execute(
+            "UPDATE disputes_caseevent SET reason = %s WHERE dispute_id = %s AND seq = %s",
+            ["事后改动", case.pk, seq],
+        )
+        if postgresql:
+            cursor.execute(f"ALTER TABLE disputes_caseevent ENABLE TRIGGER {APPEND_ONLY_TRIGGER}")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 @pytest.fixture
@@ -169,7 +194,7 @@ def steps(register, people, member, center_tree, labour):
 )
 def test_role_matrix(client, people, who, status):
     client.force_login(getattr(people, who))
-    for url in (AUDIT_URL, export_url("csv"), export_url("xlsx")):
+    for url in (AUDIT_URL, export_url("csv"), export_url("xlsx"), CHAINS_URL):
         response = client.get(url)
         assert response.status_code == status, url
         if status == 403:
@@ -557,6 +582,114 @@ def test_neutralize():
     assert [str(column.header) for column in AUDIT_COLUMNS] == HEADERS
 
 
+# --- Chain verification -----------------------------------------------------------------
+
+
+def run_command(*args):
+    out = io.StringIO()
+    call_command("verify_event_chains", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_the_command_passes_intact_chains(steps):
+    output = run_command()
+    cases = Dispute.objects.count()
+    assert f"已校验 {cases} 件案件" in output and "链条断裂 0 件" in output
+    assert "event #" not in output
+
+
+def test_the_command_names_the_first_broken_link_and_fails(steps):
+    tamper(steps.manual, 3)
+    tamper(steps.manual, 5)
+    tamper(steps.returned, 2)
+    out = io.StringIO()
+    with pytest.raises(CommandError) as failure:
+        call_command("verify_event_chains", stdout=out)
+    assert failure.value.returncode == 1
+    lines = out.getvalue().splitlines()
+    assert f"{steps.manual.tracking_number}: event #3 (hash)" in lines
+    assert f"{steps.returned.tracking_number}: event #2 (hash)" in lines
+    assert not any(line.endswith("event #5 (hash)") for line in lines)  # the first link only
+    assert "链条断裂 2 件" in lines[-1]
+
+
+def test_the_command_checks_one_subtree(steps, center_tree):
+    tamper(steps.sibling, 1)
+    # 真武山街道's cases are intact.
+    output = run_command("--code", center_tree.township.code)
+    assert "已校验 5 件案件" in output and "链条断裂 0 件" in output
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("verify_event_chains", "--code", center_tree.sibling_township.code, stdout=out)
+    assert "已校验 1 件案件" in out.getvalue()
+    assert f"{steps.sibling.tracking_number}: event #1 (hash)" in out.getvalue()
+
+
+def test_the_command_checks_one_case(steps):
+    tamper(steps.auto, 2)
+    output = run_command("--tracking-number", steps.returned.tracking_number)
+    assert "已校验 1 件案件" in output and "链条断裂 0 件" in output
+    with pytest.raises(CommandError) as failure:
+        run_command("--tracking-number", steps.auto.tracking_number)
+    assert failure.value.returncode == 1
+
+
+def test_the_command_refuses_unknown_centers_and_cases(db, center_tree):
+    for args in (("--code", "429999000000"), ("--tracking-number", "NO-SUCH-CASE")):
+        with pytest.raises(CommandError) as failure:
+            run_command(*args)
+        assert failure.value.returncode == 2
+
+
+def test_the_chain_page(client, people, steps):
+    client.force_login(people.county_auditor)
+    response = client.get(CHAINS_URL)
+    assert response.status_code == 200
+    report = response.context["report"]
+    assert (report.total, report.checked, report.intact, report.broken) == (6, 6, 6, [])
+    assert 'data-testid="chain-all-intact"' in response.text
+
+    tamper(steps.returned, 4)
+    response = client.get(CHAINS_URL)
+    report = response.context["report"]
+    assert report.intact == 5
+    assert [(b.tracking_number, b.check.broken_seq) for b in report.broken] == [
+        (steps.returned.tracking_number, 4)
+    ]
+    page = response.content.decode()
+    assert steps.returned.tracking_number in page and "第 4 条" in page
+    assert "内容与散列不符（被改动）" in page
+    assert 'data-testid="chain-limited"' not in page
+
+
+def test_the_chain_page_checks_a_chosen_center_within_scope(client, people, steps, center_tree):
+    tamper(steps.sibling, 1)
+    client.force_login(people.county_auditor)
+    own = client.get(CHAINS_URL, {"center": center_tree.township.code}).context["report"]
+    assert (own.checked, own.broken) == (5, [])
+    sibling = client.get(CHAINS_URL, {"center": center_tree.sibling_township.code})
+    assert [b.tracking_number for b in sibling.context["report"].broken] == [
+        steps.sibling.tracking_number
+    ]
+    # Outside the audit's scope: not found.
+    assert client.get(CHAINS_URL, {"center": center_tree.other_county.code}).status_code == 404
+    client.force_login(people.township_director)
+    assert client.get(CHAINS_URL, {"center": center_tree.county.code}).status_code == 404
+    report = client.get(CHAINS_URL).context["report"]
+    assert report.total == 5 and not report.broken  # the sibling's case is not theirs
+
+
+def test_the_chain_page_caps_its_work(client, people, steps, center_tree, monkeypatch):
+    monkeypatch.setattr(audit_views, "CHAIN_PAGE_LIMIT", 2)
+    client.force_login(people.county_auditor)
+    response = client.get(CHAINS_URL, {"center": center_tree.township.code})
+    report = response.context["report"]
+    assert (report.total, report.checked) == (5, 2)
+    page = response.content.decode()
+    assert 'data-testid="chain-limited"' in page
+    assert f"verify_event_chains --code {center_tree.township.code}" in page
+
+
 # --- English ----------------------------------------------------------------------------
 
 
@@ -581,6 +714,8 @@ def test_the_audit_pages_in_english(client, people, steps, english):
     # (The reasons stay as written, in Chinese.)
     for chinese in ("上报督办审计", "导出", "原层级期限", "已用工作日", "人工", "群众（在线评价）"):
         assert chinese not in page, chinese
+    chains = client.get(CHAINS_URL).content.decode()
+    assert "Chain check" in chains and "Intact" in chains and "链条" not in chains
     client.force_login(people.township_staff)
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     forbidden = client.get(AUDIT_URL).content.decode()
