@@ -221,6 +221,18 @@ def test_a_role_at_an_inactive_center_does_not_count(client, center_tree, member
     assert client.get(AUDIT_URL).status_code == 403
 
 
+def test_the_main_nav_links_to_the_audit_only_for_auditing_roles(client, people):
+    client.force_login(people.county_auditor)
+    page = client.get(reverse("disputes:inbox")).content.decode()
+    assert 'data-testid="audit-link"' in page and AUDIT_URL in page
+    audit_page = client.get(AUDIT_URL).content.decode()
+    # On the audit pages the audit link is the current one, not 矛盾纠纷.
+    assert f'href="{AUDIT_URL}" data-testid="audit-link" aria-current="page"' in audit_page
+    assert f'href="{reverse("disputes:inbox")}" aria-current="page"' not in audit_page
+    client.force_login(people.township_staff)
+    assert 'data-testid="audit-link"' not in client.get(reverse("disputes:inbox")).text
+
+
 # --- What the audit lists ---------------------------------------------------------------
 
 
