@@ -397,12 +397,27 @@ def test_filter_by_category(client, people, steps, labour):
     ]
 
 
-def test_filter_by_township(client, people, steps, center_tree):
+def test_filter_by_township(client, people, steps, center_tree, register):
+    """Steps taken away from the township or its villages: the township's own escalation to
+    the county included, the sibling township's not."""
+    dispute_escalate(dispute_id=steps.auto.pk, actor=people.county_staff, reason="街道化解不了")
+    # The county dispatches a case to the township, which returns it.
+    sent_down = register(actor=people.county_staff, receiving_center=center_tree.county).dispute
+    dispute_accept(dispute_id=sent_down.pk, actor=people.county_staff)
+    dispute_dispatch(
+        dispute_id=sent_down.pk, actor=people.county_staff, center=center_tree.township
+    )
+    dispute_return(dispute_id=sent_down.pk, actor=people.township_staff, reason="不属街道管辖")
     client.force_login(people.county_auditor)
-    sibling = numbers(client.get(AUDIT_URL, {"township": center_tree.sibling_township.code}))
-    assert sibling == {steps.sibling.tracking_number}
-    own = numbers(client.get(AUDIT_URL, {"township": center_tree.township.code}))
-    assert steps.sibling.tracking_number not in own and len(own) == 5
+    sibling = listed(client.get(AUDIT_URL, {"township": center_tree.sibling_township.code}))
+    assert sibling == [(steps.sibling.tracking_number, "escalate")]
+    own = listed(client.get(AUDIT_URL, {"township": center_tree.township.code}))
+    assert len(own) == 8 and steps.sibling.tracking_number not in dict(own)
+    # Newest first: 真武山街道 → 襄城区 both times.
+    assert own[:2] == [
+        (sent_down.tracking_number, "return"),
+        (steps.auto.tracking_number, "escalate"),
+    ]
     # Only townships in the user's scope are offered; another is an error, and lists nothing.
     response = client.get(AUDIT_URL, {"township": center_tree.other_township.code})
     assert response.context["filterset"].errors["township"]
