@@ -1,12 +1,20 @@
 from django.urls import path
 
-from . import views
+from . import audit_views, views
 
 app_name = "disputes"
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("new/", views.intake, name="intake"),
+    # Before the case pattern, which would take "audit" for a tracking number.
+    path("audit/escalations/", audit_views.escalations, name="audit_escalations"),
+    path(
+        "audit/escalations/export/<str:fmt>/",
+        audit_views.escalations_export,
+        name="audit_escalations_export",
+    ),
+    path("audit/chains/", audit_views.chains, name="audit_chains"),
     path("<str:tracking_number>/", views.detail, name="detail"),
     path("<str:tracking_number>/receipt/", views.receipt, name="receipt"),
     path(
