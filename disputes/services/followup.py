@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from centers.choices import Role
 from centers.models import Membership
 from governance.workdays import add_workdays
+from notifications.messages import render_message, render_sms
 from notifications.services import notify, sms_queue
 
 from ..choices import Action, FollowUpStatus, PartySide, Satisfaction, Status
@@ -121,27 +122,18 @@ def dispute_start_follow_up(
 
 
 def _tell_about_follow_up(dispute: Dispute, follow_up: FollowUp) -> None:
-    second = _("二次回访") if follow_up.cycle else _("回访")
+    context = {"dispute": dispute, "follow_up": follow_up}
     if follow_up.assigned_to is not None:
+        title, body = render_message("follow_up", context)
         notify(
             [follow_up.assigned_to],
             kind="follow_up",
-            title=_("%(kind)s任务：%(number)s")
-            % {"kind": second, "number": dispute.tracking_number},
-            body=_("请于 %(due)s 前联系申请人，记录其对“%(summary)s”办理结果的评价。")
-            % {"due": follow_up.due_on, "summary": dispute.summary},
+            title=title,
+            body=body,
             dispute=dispute,
             url=reverse("disputes:detail", kwargs={"tracking_number": dispute.tracking_number}),
         )
-    text = _(
-        "【%(center)s】您反映的矛盾纠纷（受理编号 %(number)s）已办结。请于 %(due)s 前"
-        "凭受理编号和查询码登录 %(site)s 评价（满意/基本满意/不满意），或等待工作人员回访。"
-    ) % {
-        "center": dispute.receiving_center.name,
-        "number": dispute.tracking_number,
-        "due": follow_up.due_on,
-        "site": settings.SITE_URL,
-    }
+    text = render_sms("follow_up", context)
     phones = dispute.parties.filter(side=PartySide.APPLICANT).exclude(phone="")
     for phone in dict.fromkeys(phones.values_list("phone", flat=True)):
         if phone.startswith("1") and len(phone) == 11:  # mobiles only

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from centers.choices import Role
 from centers.models import Membership
 from governance.workdays import workdays_between
+from notifications.messages import render_message
 from notifications.services import notify
 
 from ..choices import ALLOWED_TRANSITIONS, OPEN_STATUSES, Action
@@ -88,6 +89,13 @@ def _case_url(dispute: Dispute) -> str:
     return reverse("disputes:detail", kwargs={"tracking_number": dispute.tracking_number})
 
 
+def _tell(recipients, kind: str, dispute: Dispute, **context) -> None:
+    """Put the message `kind` (its text from the message templates) in the recipients'
+    inboxes, about this case."""
+    title, body = render_message(kind, {"dispute": dispute, **context})
+    notify(recipients, kind=kind, title=title, body=body, dispute=dispute, url=_case_url(dispute))
+
+
 def record_escalation(
     dispute: Dispute,
     *,
@@ -146,16 +154,7 @@ def dispute_warn(*, dispute_id: int, now: datetime | None = None) -> bool:
             return {"warn_at": case.warn_at}
 
         dispute = transition(dispute_id, Action.WARN_DEADLINE, actor=None, apply=apply)
-        notify(
-            dispute_handlers(dispute),
-            kind="deadline_warning",
-            title=_("到期预警：%(number)s 将于 %(deadline)s 到期")
-            % {"number": dispute.tracking_number, "deadline": dispute.level_deadline},
-            body=_("“%(summary)s”在%(level)s的办理期限即将届满，请抓紧办理或申请延期。")
-            % {"summary": dispute.summary, "level": dispute.get_level_display()},
-            dispute=dispute,
-            url=_case_url(dispute),
-        )
+        _tell(dispute_handlers(dispute), "deadline_warning", dispute)
     return True
 
 
@@ -187,16 +186,15 @@ def _overdue(dispute_id: int, now: datetime) -> str:
 
     transition(dispute_id, Action.MARK_OVERDUE, actor=None, apply=mark)
     rule = level_rule(case.level, category_id=case.category_id, risk_level=case.risk_level)
-    notify(
+    climbs = rule.auto_escalate and case.status in ALLOWED_TRANSITIONS[Action.ESCALATE].sources
+    _tell(
         dispute_handlers(case) + _directors(source),
-        kind="overdue",
-        title=_("超期：%(number)s") % {"number": case.tracking_number},
-        body=_("“%(summary)s”已超过%(level)s办理期限（%(deadline)s）。")
-        % {"summary": case.summary, "level": case.get_level_display(), "deadline": missed},
-        dispute=case,
-        url=_case_url(case),
+        "overdue",
+        case,
+        deadline=missed,
+        escalates=climbs,
     )
-    if not rule.auto_escalate or case.status not in ALLOWED_TRANSITIONS[Action.ESCALATE].sources:
+    if not climbs:
         return "overdue"
     parent = source.parent
     if parent is not None and parent.is_active:
@@ -215,14 +213,12 @@ def _escalate(case: Dispute, parent, missed) -> str:
     }
     source = case.current_center
     dispute = dispute_escalate(dispute_id=case.pk, actor=None, reason=reason, automatic=True)
-    notify(
+    _tell(
         dispute_handlers(dispute) + _directors(parent),
-        kind="escalated",
-        title=_("超期上报：%(number)s 已由%(source)s上报至本中心")
-        % {"number": dispute.tracking_number, "source": source.name},
-        body=reason,
-        dispute=dispute,
-        url=_case_url(dispute),
+        "escalated",
+        dispute,
+        source=source,
+        reason=reason,
     )
     return "escalated"
 
@@ -232,13 +228,11 @@ def _supervise(case: Dispute, missed) -> str:
 
     reason = _("已在最高一级超期（%(deadline)s）未化解，自动督办。") % {"deadline": missed}
     dispute = dispute_supervise(dispute_id=case.pk, actor=None, reason=reason, automatic=True)
-    notify(
+    _tell(
         dispute_handlers(dispute) + _directors(dispute.current_center),
-        kind="supervised",
-        title=_("督办：%(number)s") % {"number": dispute.tracking_number},
-        body=reason,
-        dispute=dispute,
-        url=_case_url(dispute),
+        "supervised",
+        dispute,
+        reason=reason,
     )
     return "supervised"
 

@@ -66,6 +66,8 @@ def test_follow_up_starts_three_working_days_after_closure_once(closed_case, peo
     assert task.recipient == follow_up.assigned_to
     sms = SmsMessage.objects.get(kind="follow_up")
     assert sms.phone == APPLICANT.phone and case.tracking_number in sms.body
+    assert follow_up.due_on.isoformat() in sms.body and "http" in sms.body
+    assert "\n" not in sms.body and sms.body.startswith("【檀溪社区")
     assert APPLICANT.id_number not in sms.body
     assert follow_up_scan(now=days_after_closing(case, 4)).started == 0
     with pytest.raises(DisputeTransitionError):

@@ -65,6 +65,8 @@ def test_a_warning_at_the_warning_share_once(working_case, people):
     warning = Notification.objects.get(kind="deadline_warning")
     assert warning.recipient == people.village_mediator  # the case's mediator
     assert case.tracking_number in warning.title
+    assert case.level_deadline.isoformat() in warning.title
+    assert case.summary in warning.body and "15 个工作日" in warning.body
     assert deadline_scan(now=case.warn_at + SECOND).warned == 0  # once
     # A scan that read the id before the warning was written re-checks under the lock.
     from disputes.services import dispute_warn
