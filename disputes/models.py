@@ -358,6 +358,113 @@ class Dispute(models.Model):
         blank=True,
         editable=False,
     )
+    # --- Facts for the governance metrics (化解率 …), kept by the transition function. ---
+    # Where the case happened (属地), denormalized from its village: a subtree's cases are
+    # found by one indexed column whatever the subtree's size.
+    loc_province = models.ForeignKey(
+        Center,
+        verbose_name=_("属地省"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    loc_city = models.ForeignKey(
+        Center,
+        verbose_name=_("属地市"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    loc_county = models.ForeignKey(
+        Center,
+        verbose_name=_("属地县"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    loc_township = models.ForeignKey(
+        Center,
+        verbose_name=_("属地乡镇"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    receiving_level = models.CharField(
+        verbose_name=_("受理层级"),
+        max_length=10,
+        choices=CenterLevel.choices,
+        blank=True,
+        editable=False,
+    )
+    top_level = models.CharField(
+        verbose_name=_("到达的最高层级"),
+        max_length=10,
+        choices=CenterLevel.choices,
+        blank=True,
+        editable=False,
+    )
+    accepted_at = models.DateTimeField(
+        verbose_name=_("受理时间"),
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    mediation_started_at = models.DateTimeField(
+        verbose_name=_("开始调解时间"),
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    resolved_at = models.DateTimeField(
+        verbose_name=_("化解时间"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("调解成功的时间；重办时清空"),
+    )
+    resolved_level = models.CharField(
+        verbose_name=_("化解层级"),
+        max_length=10,
+        choices=CenterLevel.choices,
+        blank=True,
+        editable=False,
+    )
+    closed_on_time = models.BooleanField(
+        verbose_name=_("按期办结"),
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    handling_workdays = models.PositiveIntegerField(
+        verbose_name=_("办理用时（工作日）"),
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    was_overdue = models.BooleanField(
+        verbose_name=_("曾超期"),
+        default=False,
+        editable=False,
+    )
+    dispatch_count = models.PositiveSmallIntegerField(
+        verbose_name=_("派单次数"),
+        default=0,
+        editable=False,
+    )
+    is_repeat = models.BooleanField(
+        verbose_name=_("重复信访"),
+        default=False,
+        editable=False,
+        help_text=_("登记时申请人已有在办或近90日内的案件"),
+    )
     version = models.PositiveIntegerField(
         verbose_name=_("版本"),
         default=1,
@@ -402,6 +509,11 @@ class Dispute(models.Model):
                 condition=Q(status__in=sorted(OPEN_STATUSES), is_overdue=False),
                 name="dispute_overdue_due",
             ),
+            # Metrics read a subtree's cases by their 属地 column and a period.
+            models.Index(fields=["loc_county", "created_at"], name="dispute_county_created"),
+            models.Index(fields=["loc_township", "created_at"], name="dispute_township_created"),
+            models.Index(fields=["village", "created_at"], name="dispute_village_created"),
+            models.Index(fields=["loc_county", "closed_at"], name="dispute_county_closed"),
             # The follow-up job looks for closed cases only.
             models.Index(
                 fields=["closed_at"],
@@ -890,6 +1002,12 @@ class FollowUp(models.Model):
         verbose_name=_("评价时间"),
         null=True,
         blank=True,
+    )
+    ended_at = models.DateTimeField(
+        verbose_name=_("结束时间"),
+        null=True,
+        blank=True,
+        help_text=_("评价或确认未联系上的时间（满意率按此归期）"),
     )
     created_at = models.DateTimeField(
         verbose_name=_("创建时间"),

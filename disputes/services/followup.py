@@ -169,7 +169,7 @@ def follow_up_record(
         follow_up.rating = rating
         follow_up.comment = comment
         follow_up.answered_by = actor
-        follow_up.answered_at = timezone.now()
+        follow_up.answered_at = follow_up.ended_at = timezone.now()
         follow_up.save()
         data = {"follow_up": follow_up.pk, "rating": rating, "by_resident": actor is None}
         if unsatisfied:
@@ -214,7 +214,8 @@ def dispute_follow_up_unreachable(*, dispute_id: int, actor=None, note: str = ""
         if follow_up is None:
             raise DisputeTransitionError(_("没有进行中的回访。"))
         follow_up.status = FollowUpStatus.UNREACHABLE
-        follow_up.save(update_fields=["status"])
+        follow_up.ended_at = timezone.now()
+        follow_up.save(update_fields=["status", "ended_at"])
         return {"follow_up": follow_up.pk, "due_on": follow_up.due_on}
 
     return transition(

@@ -17,6 +17,7 @@ from grids.models import Grid
 
 from ..choices import SYSTEM, Action, Channel, PartySide, RequestType, RiskLevel, Status
 from ..deadlines import start_clock
+from ..facts import locate, repeat_applicant
 from ..models import Category, Dispute, Party, TrackingSequence
 from .transitions import DisputePermissionError, DisputeTransitionError, actor_roles, record_event
 
@@ -128,6 +129,15 @@ def dispute_register(
             status=Status.REGISTERED,
         )
         clock = start_clock(dispute, handling.level, now)
+        locate(dispute)
+        dispute.receiving_level = receiving_center.level
+        dispute.top_level = handling.level
+        applicants = [p for p in parties if p.side == PartySide.APPLICANT]
+        dispute.is_repeat = repeat_applicant(
+            phones=[(p.phone or "").strip() for p in applicants],
+            id_numbers=[(p.id_number or "").strip().upper() for p in applicants],
+            now=now,
+        )
         dispute.full_clean(exclude=["tracking_number", "access_code_hash"])
         party_rows = [
             Party(

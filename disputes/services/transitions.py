@@ -15,6 +15,7 @@ from governance.workdays import workdays_between
 
 from ..choices import ALLOWED_TRANSITIONS, SIDE_ACTIONS, SYSTEM, Action
 from ..deadlines import level_workdays
+from ..facts import step_facts
 from ..models import CaseEvent, Dispute
 
 __all__ = [
@@ -193,11 +194,14 @@ def transition(
             )
         from_status = dispute.status
         data = (apply(dispute) if apply else None) or {}
+        if rule.changes_case and rule.target is not None:
+            dispute.status = rule.target
+        facts = step_facts(dispute, action)
         if rule.changes_case:
-            if rule.target is not None:
-                dispute.status = rule.target
             dispute.version += 1
             dispute.save()
+        elif facts:
+            dispute.save(update_fields=facts)
         record_event(
             dispute, action=action, actor=actor, from_status=from_status, reason=reason, data=data
         )
