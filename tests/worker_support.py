@@ -43,6 +43,8 @@ __all__ = [
 
 WAIT_SECONDS = 60
 
+# A task that raised, in a worker's log (a retry is logged as "retry:", not as this).
+_TASK_FAILED = re.compile(r"Task [\w.]+\[[\w-]+\] raised unexpected")
 # "Task disputes.tasks.deadline_watch[<id>] succeeded in 0.5s: {'warned': 0, ...}"
 _SUCCEEDED = re.compile(r"Task (?P<name>[\w.]+)\[(?P<id>[\w-]+)\] succeeded in [\d.]+s: (?P<r>.*)")
 
@@ -80,6 +82,10 @@ class Worker:
 
     def alive(self) -> bool:
         return self.process.poll() is None
+
+    def ready(self) -> bool:
+        """The worker has connected to the broker and consumes from the tests' queue."""
+        return f"{self.node}@" in self.output() and " ready." in self.output()
 
 
 def start_worker(
@@ -153,20 +159,36 @@ def wait_for(
     workers: tuple[Worker, ...] = (),
     timeout: float = WAIT_SECONDS,
     interval: float = 0.1,
+    allow_failures: bool = False,
 ):
     """Poll `condition` until it returns something truthy (returned); fail with the workers'
-    output when it does not within `timeout` seconds or when a worker exits meanwhile."""
+    output when it does not within `timeout` seconds, when a worker exits meanwhile or (unless
+    `allow_failures`) when a task fails in one."""
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
         if value:
             return value
         dead = [worker for worker in workers if not worker.alive()]
-        if dead or time.monotonic() > deadline:
-            reason = f"worker {dead[0].node} exited" if dead else f"not within {timeout:.0f}s"
-            logs = "\n".join(f"--- {w.node}:\n{w.output()[-6000:]}" for w in workers)
+        failed = [
+            worker
+            for worker in workers
+            if not allow_failures and _TASK_FAILED.search(worker.output())
+        ]
+        if dead or failed or time.monotonic() > deadline:
+            if dead or failed:
+                reason = f"worker {(dead or failed)[0].node} {'exited' if dead else 'task failed'}"
+            else:
+                reason = f"not within {timeout:.0f}s"
+            logs = "\n".join(f"--- {w.node}:\n{_log_tail(w)}" for w in workers)
             pytest.fail(f"waiting for {what}: {reason}\n{logs}")
         time.sleep(interval)
+
+
+def _log_tail(worker: Worker) -> str:
+    """The worker's output after its start-up banner, last 6,000 characters."""
+    output = worker.output()
+    return output[output.find("[tasks]") :][-6000:]
 
 
 def task_results(*, worker: Worker, name: str) -> list:
