@@ -10,6 +10,7 @@ constraint backs this up). Running a scan twice, or two at once, changes nothing
 running it once; a scan killed half-way leaves every case either done or untouched."""
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -237,6 +238,14 @@ def _supervise(case: Dispute, missed) -> str:
     return "supervised"
 
 
+def _after_each_case() -> None:
+    """TESTS ONLY: sleep settings.DISPUTE_SCAN_STEP_DELAY seconds (0 outside the fault drills
+    of tests/drills/, which use it to kill a worker half-way through a scan)."""
+    delay = settings.DISPUTE_SCAN_STEP_DELAY
+    if delay:
+        time.sleep(delay)
+
+
 def deadline_scan(*, now: datetime | None = None, batch: int = 1000) -> ScanResult:
     """One pass of the deadline watch over the cases falling due (read from two partial
     indexes, so the cost follows the number due, not the number of cases)."""
@@ -252,6 +261,7 @@ def deadline_scan(*, now: datetime | None = None, batch: int = 1000) -> ScanResu
             result.warned += 1
         else:
             result.skipped += 1
+        _after_each_case()
     due_ids = list(
         Dispute.objects.filter(status__in=OPEN_STATUSES, is_overdue=False, level_due_at__lte=now)
         .order_by("level_due_at")
@@ -259,6 +269,7 @@ def deadline_scan(*, now: datetime | None = None, batch: int = 1000) -> ScanResu
     )
     for pk in due_ids:
         outcome = dispute_overdue(dispute_id=pk, now=now)
+        _after_each_case()
         if not outcome:
             result.skipped += 1
             continue

@@ -159,6 +159,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # and climb the ladder within minutes. `make run` sets it (ZONGZHI_DEMO_WORKDAY_SECONDS=20);
 # production settings refuse it.
 DISPUTE_DEMO_WORKDAY_SECONDS = int(os.environ.get("ZONGZHI_DEMO_WORKDAY_SECONDS") or 0) or None
+# TESTS ONLY: seconds the deadline watch sleeps after each case, so that the fault drills can
+# kill a worker half-way through a scan. Always 0 here; governance/settings/test.py reads it
+# from ZONGZHI_TEST_SCAN_STEP_DELAY for the worker processes the drills start.
+DISPUTE_SCAN_STEP_DELAY = 0.0
 
 # SQLite cannot build the (level, category, risk) uniqueness of DeadlineRule with NULLs not
 # distinct; model validation (the admin's forms) enforces it there, PostgreSQL does both.
