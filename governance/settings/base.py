@@ -134,7 +134,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "zongzhi",
-            "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
+            # Short: a hung Redis must not hold requests up (the cache is an optimisation).
+            "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
         }
     }
 else:
