@@ -125,7 +125,9 @@ METRICS = [
         "accepted",
     ),
     Metric("escalation_rate", _("上报率"), _("上报过的案件数 ÷ 受理数"), "escalated", "accepted"),
-    Metric("return_rate", _("退单率"), _("被退单的案件数 ÷ 派单的案件数"), "returned", "dispatched"),
+    Metric(
+        "return_rate", _("退单率"), _("被退单的案件数 ÷ 派单的案件数"), "returned", "dispatched"
+    ),
     Metric("repeat_rate", _("重复信访率"), _("重复信访数 ÷ 登记数"), "repeat", "received"),
     Metric(
         "average_handling_workdays",
@@ -139,7 +141,13 @@ METRICS = [
     Metric("accepted", _("受理数"), _("期内登记并已受理的案件"), "accepted", kind="count"),
     Metric("resolved", _("化解数"), _("受理后调解成功的案件"), "resolved", kind="count"),
     Metric("closed", _("办结数"), _("期内结案的案件"), "closed", kind="count"),
-    Metric("unreachable", _("回访未联系上"), _("期内结束而未联系上的回访"), "unreachable", kind="count"),
+    Metric(
+        "unreachable",
+        _("回访未联系上"),
+        _("期内结束而未联系上的回访"),
+        "unreachable",
+        kind="count",
+    ),
     Metric("open_now", _("在办"), _("当前在办的案件"), "open_now", kind="count"),
     Metric("overdue_now", _("超期在办"), _("当前在办且已超期的案件"), "overdue_now", kind="count"),
 ]

@@ -136,9 +136,7 @@ def raw_counters(
             follow_group,
             {
                 "follow_ups_reached": Count("pk", filter=Q(status=FollowUpStatus.ANSWERED)),
-                "satisfied": Count(
-                    "pk", filter=Q(status=FollowUpStatus.ANSWERED, rating__in=good)
-                ),
+                "satisfied": Count("pk", filter=Q(status=FollowUpStatus.ANSWERED, rating__in=good)),
                 "unreachable": Count("pk", filter=Q(status=FollowUpStatus.UNREACHABLE)),
             },
         )

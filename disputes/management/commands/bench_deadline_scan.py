@@ -226,9 +226,7 @@ class Command(BaseCommand):
         self.stdout.write(f"{'cases':>9} {'due':>7} {'scan s':>9} {'ms/due case':>12}")
         for row in rows:
             per_case = f"{1000 * row['seconds'] / row['due']:.2f}" if row["due"] else "-"
-            self.stdout.write(
-                f"{cases:>9,} {row['due']:>7,} {row['seconds']:>9.3f} {per_case:>12}"
-            )
+            self.stdout.write(f"{cases:>9,} {row['due']:>7,} {row['seconds']:>9.3f} {per_case:>12}")
         timed = [row for row in rows if row["due"]]
         if len(timed) >= 2:
             first, last = timed[0], timed[-1]
