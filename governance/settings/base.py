@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "grids",
     "disputes",
     "notifications",
+    "metrics",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,106 @@
+"""The dashboard of a subtree (综治中心 指标看板): all metrics for a period, its children,
+breakdowns by category, channel and risk level, a monthly trend, the ladder's funnel and the
+open overdue cases. A fixed number of queries whatever the subtree's size."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.utils import timezone
+
+from centers.models import Center
+from disputes.choices import OPEN_STATUSES, Channel, RiskLevel
+from disputes.models import Category, Dispute
+
+from .definitions import LEVELS_TOP_DOWN, Counters
+from .periods import Period, month_start, next_month
+from .raw import LOC_FIELD, raw_counters, subtree_q
+
+__all__ = ["Dashboard", "dashboard", "dashboard_centers", "default_center", "TREND_MONTHS"]
+
+TREND_MONTHS = 12
+OVERDUE_LIST_SIZE = 20
+
+
+@dataclass
+class Dashboard:
+    center: Center | None
+    period: Period
+    totals: Counters
+    children: list = field(default_factory=list)  # [(Center, Counters)]
+    by_category: list = field(default_factory=list)  # [(label, Counters)]
+    by_channel: list = field(default_factory=list)
+    by_risk: list = field(default_factory=list)
+    trend: list = field(default_factory=list)  # [(first day of month, Counters)]
+    funnel: list = field(default_factory=list)  # [(level, cases that climbed that high)]
+    overdue_cases: list = field(default_factory=list)
+    computed_at: datetime | None = None
+
+
+def dashboard_centers(user):
+    """The centers whose dashboards the user may open: those in their subtrees."""
+    return Center.objects.visible_to(user)
+
+
+def default_center(user) -> Center | None:
+    """Where the dashboard opens: the user's own (highest) center; None (the whole
+    deployment) for a superuser."""
+    if user.is_superuser:
+        return None
+    roots = Center.objects.membership_roots(user)
+    return roots[0] if roots else None
+
+
+def _trend_period(period: Period) -> Period:
+    last = month_start(date.fromordinal(period.end.toordinal() - 1))
+    start = last
+    for _ in range(TREND_MONTHS - 1):
+        start = month_start(date.fromordinal(start.toordinal() - 1))
+    return Period(start, next_month(last))
+
+
+def dashboard(*, center: Center | None, period: Period, user) -> Dashboard:
+    """Everything the dashboard page shows for `center`'s subtree (None: the deployment).
+    The caller checks that the user may see `center` (dashboard_centers)."""
+    totals = raw_counters(center=center, period=period).get(None, Counters())
+    board = Dashboard(center, period, totals, computed_at=timezone.now())
+
+    children = list(
+        (center.get_children() if center is not None else Center.objects.root_nodes())
+        .filter(is_active=True)
+        .order_by("code")
+    )
+    group = LOC_FIELD.get(children[0].level) if children else None
+    if group is not None:
+        per_child = raw_counters(center=center, period=period, group=group)
+        board.children = [(child, per_child.get(child.pk, Counters())) for child in children]
+
+    per_category = raw_counters(center=center, period=period, group="category")
+    names = dict(Category.objects.filter(pk__in=list(per_category)).values_list("pk", "name"))
+    board.by_category = sorted(
+        ((names.get(k, "—"), v) for k, v in per_category.items()), key=lambda i: -i[1].received
+    )
+    per_channel = raw_counters(center=center, period=period, group="channel")
+    board.by_channel = [
+        (label, per_channel[value]) for value, label in Channel.choices if value in per_channel
+    ]
+    per_risk = raw_counters(center=center, period=period, group="risk_level")
+    board.by_risk = [
+        (label, per_risk[value]) for value, label in RiskLevel.choices if value in per_risk
+    ]
+
+    trend_period = _trend_period(period)
+    per_month = raw_counters(center=center, period=trend_period, group="month")
+    months = {timezone.localtime(k).date(): v for k, v in per_month.items() if k is not None}
+    month = trend_period.start
+    while month < trend_period.end:
+        board.trend.append((month, months.get(month, Counters())))
+        month = next_month(month)
+
+    board.funnel = [(level, getattr(totals, f"top_{level}")) for level in reversed(LEVELS_TOP_DOWN)]
+    board.overdue_cases = list(
+        Dispute.objects.visible_to(user)
+        .filter(subtree_q(center), status__in=sorted(OPEN_STATUSES), is_overdue=True)
+        .select_related("current_center", "category")
+        .order_by("level_deadline")[:OVERDUE_LIST_SIZE]
+    )
+    return board
