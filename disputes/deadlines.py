@@ -12,6 +12,7 @@ that many seconds, so that a newcomer running the demo watches cases fall due an
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from time import monotonic
 
 from django.conf import settings
 from django.utils import timezone
@@ -29,6 +30,7 @@ __all__ = [
     "level_workdays",
     "start_clock",
     "extend_clock",
+    "forget_rules",
     "warning_share",
 ]
 
@@ -75,15 +77,39 @@ def level_workdays(level: str) -> int:
     return int(limits[level])
 
 
-def level_rule(level: str, *, category_id: int | None = None, risk_level: str = "") -> Rule:
-    """The rule for a case of this category and risk at `level` (most specific wins)."""
+# The active rules are few and read on every level change: this process keeps them for
+# RULES_CACHE_SECONDS (and forgets them at once when it saves or deletes one itself).
+RULES_CACHE_SECONDS = 30
+_rules: tuple[float, list[dict]] | None = None
+
+
+def forget_rules() -> None:
+    global _rules
+    _rules = None
+
+
+def _active_rules() -> list[dict]:
+    global _rules
     from .models import DeadlineRule
 
-    candidates = DeadlineRule.objects.filter(level=level, is_active=True).values(
-        "category_id", "risk_level", "workdays", "auto_escalate"
+    cached = _rules
+    if cached is not None and monotonic() - cached[0] < RULES_CACHE_SECONDS:
+        return cached[1]
+    rows = list(
+        DeadlineRule.objects.filter(is_active=True).values(
+            "level", "category_id", "risk_level", "workdays", "auto_escalate"
+        )
     )
+    _rules = (monotonic(), rows)
+    return rows
+
+
+def level_rule(level: str, *, category_id: int | None = None, risk_level: str = "") -> Rule:
+    """The rule for a case of this category and risk at `level` (most specific wins)."""
     best, best_score = None, -1
-    for row in candidates:
+    for row in _active_rules():
+        if row["level"] != level:
+            continue
         if row["category_id"] not in (None, category_id):
             continue
         if row["risk_level"] not in ("", risk_level):

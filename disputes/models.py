@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -832,9 +832,23 @@ class DeadlineRule(models.Model):
         ]
 
     def __str__(self):
-        return (
-            f"{self.get_level_display()} {self.category or ''} {self.risk_level}: {self.workdays}"
-        )
+        scope = " ".join(str(part) for part in (self.category, self.risk_level) if part)
+        return f"{self.get_level_display()} {scope}: {self.workdays}"
+
+    def save(self, *args, **kwargs):
+        from .deadlines import forget_rules
+
+        super().save(*args, **kwargs)
+        forget_rules()
+        transaction.on_commit(forget_rules)
+
+    def delete(self, *args, **kwargs):
+        from .deadlines import forget_rules
+
+        result = super().delete(*args, **kwargs)
+        forget_rules()
+        transaction.on_commit(forget_rules)
+        return result
 
 
 class Escalation(models.Model):

@@ -92,3 +92,13 @@ def _chinese_first():
     translation.activate(django_settings.LANGUAGE_CODE)
     yield
     translation.activate(django_settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_deadline_rules():
+    """Rules a rolled-back test created must not linger in this process's rule cache."""
+    from disputes.deadlines import forget_rules
+
+    forget_rules()
+    yield
+    forget_rules()

@@ -181,8 +181,8 @@ def _overdue(dispute_id: int, now: datetime) -> str:
     missed = case.level_deadline
 
     def mark(dispute: Dispute) -> dict:
-        dispute.is_overdue = True
-        dispute.save(update_fields=["is_overdue"])
+        dispute.is_overdue = dispute.was_overdue = True
+        dispute.save(update_fields=["is_overdue", "was_overdue"])
         return {"level_due_at": case.level_due_at}
 
     transition(dispute_id, Action.MARK_OVERDUE, actor=None, apply=mark)
