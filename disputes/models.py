@@ -465,6 +465,18 @@ class Dispute(models.Model):
         editable=False,
         help_text=_("登记时申请人已有在办或近90日内的案件"),
     )
+    events_recorded = models.PositiveIntegerField(
+        verbose_name=_("办理记录条数"),
+        default=0,
+        editable=False,
+        help_text=_("与最后一条记录的散列一起锚定链条：删去末尾的记录也能发现"),
+    )
+    last_event_hash = models.CharField(
+        verbose_name=_("最后一条记录的散列"),
+        max_length=64,
+        blank=True,
+        editable=False,
+    )
     version = models.PositiveIntegerField(
         verbose_name=_("版本"),
         default=1,

@@ -152,7 +152,8 @@ class ChainCheck:
 
 def verify_event_chain(dispute: Dispute) -> ChainCheck:
     """Recompute every event's hash and link: the first altered, missing or re-linked event
-    is named. Events are read in sequence order, so a deleted event is a gap in `seq`."""
+    is named. Events are read in sequence order, so a deleted event is a gap in `seq`; the
+    case's anchor (how many events, the last one's hash) reveals events cut off the end."""
     previous_hash = ""
     count = 0
     for count, event in enumerate(CaseEvent.objects.filter(dispute=dispute).order_by("seq"), 1):
@@ -163,6 +164,13 @@ def verify_event_chain(dispute: Dispute) -> ChainCheck:
         if event.compute_hash() != event.hash:
             return ChainCheck(False, count, event.seq, "hash")
         previous_hash = event.hash
+    anchored = (
+        Dispute.objects.filter(pk=dispute.pk)
+        .values_list("events_recorded", "last_event_hash")
+        .first()
+    )
+    if anchored is not None and anchored != (count, previous_hash):
+        return ChainCheck(False, count, min(count, anchored[0]) + 1, "truncated")
     return ChainCheck(True, count)
 
 

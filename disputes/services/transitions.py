@@ -137,6 +137,12 @@ def record_event(
     )
     event.hash = event.compute_hash()
     event.save()
+    # The chain's anchor on the case: how many events and the last one's hash.
+    dispute.events_recorded = event.seq
+    dispute.last_event_hash = event.hash
+    Dispute.objects.filter(pk=dispute.pk).update(
+        events_recorded=event.seq, last_event_hash=event.hash
+    )
     return event
 
 

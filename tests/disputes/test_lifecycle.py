@@ -377,3 +377,22 @@ def test_performance_and_judicial_confirmation_of_an_agreement(client, register,
             judicial_confirmation_applied=True,
             judicial_confirmation_granted=True,
         )
+
+
+def test_events_cut_off_the_end_are_found_by_the_anchor(register, people):
+    case = register().dispute
+    dispute_accept(dispute_id=case.pk, actor=people.village_mediator)
+    dispute_start_mediation(dispute_id=case.pk, actor=people.village_mediator)
+    case.refresh_from_db()
+    assert (case.events_recorded, verify_event_chain(case).ok) == (3, True)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # the trigger would refuse the deletion
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("ALTER TABLE disputes_caseevent DISABLE TRIGGER USER")
+        cursor.execute(
+            "DELETE FROM disputes_caseevent WHERE dispute_id = %s AND seq = 3", [case.pk]
+        )
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE disputes_caseevent ENABLE TRIGGER USER")
+    check = verify_event_chain(case)
+    assert not check.ok and check.problem == "truncated" and check.broken_seq == 3
