@@ -5,4 +5,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("centers.api.urls")),
     path("", include("grids.api.urls")),
+    path("", include("metrics.api.urls")),
 ]

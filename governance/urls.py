@@ -15,6 +15,7 @@ urlpatterns = [
     path("grids/", include("grids.urls")),
     path("disputes/", include("disputes.urls")),
     path("notifications/", include("notifications.urls")),
+    path("metrics/", include("metrics.urls")),
     path("api/v1/", include("governance.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -4,10 +4,11 @@ A period is [start, end): `end` is the first day after it."""
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["Period", "month_start", "next_month", "months_between"]
+__all__ = ["PERIOD_KINDS", "Period", "month_start", "next_month", "months_between"]
 
 
 def month_start(day: date) -> date:
@@ -63,6 +64,34 @@ class Period:
     @property
     def whole_months(self) -> bool:
         return self.start.day == 1 and self.end.day == 1
+
+    @property
+    def last_day(self) -> date:
+        return date.fromordinal(self.end.toordinal() - 1)
+
+    def slug(self) -> str:
+        """The period in a file name: 2025-03, 2025Q1, 2025 or 20250101-20250215."""
+        if self.kind == "month":
+            return f"{self.start:%Y-%m}"
+        if self.kind == "quarter":
+            return f"{self.start:%Y}Q{(self.start.month - 1) // 3 + 1}"
+        if self.kind == "year":
+            return f"{self.start:%Y}"
+        return f"{self.start:%Y%m%d}-{self.last_day:%Y%m%d}"
+
+    def display(self) -> str:
+        """The period's name in the active language (label() is the Chinese one)."""
+        if self.kind == "month":
+            return formats.date_format(self.start, "YEAR_MONTH_FORMAT")
+        if self.kind == "quarter":
+            quarter = (self.start.month - 1) // 3 + 1
+            return gettext("%(year)s年第%(quarter)s季度") % {
+                "year": self.start.year,
+                "quarter": quarter,
+            }
+        if self.kind == "year":
+            return gettext("%(year)s年") % {"year": self.start.year}
+        return f"{self.start:%Y-%m-%d} — {self.last_day:%Y-%m-%d}"
 
     def label(self) -> str:
         if self.kind == "month":

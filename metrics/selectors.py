@@ -7,7 +7,9 @@ from datetime import date, datetime
 
 from django.utils import timezone
 
+from centers.choices import Role
 from centers.models import Center
+from centers.models import subtree_q as center_subtree_q
 from disputes.choices import OPEN_STATUSES, Channel, RiskLevel
 from disputes.models import Category, Dispute
 
@@ -15,10 +17,24 @@ from .definitions import LEVELS_TOP_DOWN, Counters
 from .periods import Period, month_start, next_month
 from .raw import LOC_FIELD, raw_counters, subtree_q
 
-__all__ = ["Dashboard", "dashboard", "dashboard_centers", "default_center", "TREND_MONTHS"]
+__all__ = [
+    "DASHBOARD_ROLES",
+    "Dashboard",
+    "dashboard",
+    "dashboard_breadcrumb",
+    "dashboard_centers",
+    "dashboard_roots",
+    "default_center",
+    "is_dashboard_center",
+    "may_view_dashboards",
+    "TREND_MONTHS",
+]
 
 TREND_MONTHS = 12
 OVERDUE_LIST_SIZE = 20
+# Who may open the dashboards: every role of a center but the grid worker (网格员), whose work
+# is reporting from the grid, not managing a subtree.
+DASHBOARD_ROLES = tuple(role for role in Role if role != Role.GRID_WORKER)
 
 
 @dataclass
@@ -36,9 +52,57 @@ class Dashboard:
     computed_at: datetime | None = None
 
 
+def dashboard_roots(user) -> list[Center]:
+    """The active centers where `user` holds a dashboard role, minus any lying inside another:
+    the dashboards cover their subtrees. Cached on the user object for the request."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    cached = getattr(user, "_zongzhi_dashboard_roots", None)
+    if cached is not None:
+        return cached
+    own = (
+        Center.objects.filter(
+            memberships__user=user, memberships__role__in=DASHBOARD_ROLES, is_active=True
+        )
+        .distinct()
+        .order_by("tree_id", "lft")
+    )
+    roots: list[Center] = []
+    for center in own:
+        if not any(center.is_descendant_of(root, include_self=True) for root in roots):
+            roots.append(center)
+    user._zongzhi_dashboard_roots = roots
+    return roots
+
+
+def may_view_dashboards(*, user, memberships=None) -> bool:
+    """Whether `user` may open the dashboards at all: a superuser, or a role other than grid
+    worker at an active center. `memberships` (with their centers), when the caller already
+    has them, saves the query."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if memberships is None:
+        return bool(dashboard_roots(user))
+    return any(m.role in DASHBOARD_ROLES and m.center.is_active for m in memberships)
+
+
 def dashboard_centers(user):
-    """The centers whose dashboards the user may open: those in their subtrees."""
-    return Center.objects.visible_to(user)
+    """The centers whose dashboards the user may open: those in the subtrees of their
+    dashboard roles (every center for a superuser)."""
+    if user.is_authenticated and user.is_active and user.is_superuser:
+        return Center.objects.all()
+    return Center.objects.filter(center_subtree_q(dashboard_roots(user)))
+
+
+def is_dashboard_center(center: Center, *, user) -> bool:
+    """Whether `user` may open `center`'s dashboard, without a query per center."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return any(center.is_descendant_of(root, include_self=True) for root in dashboard_roots(user))
 
 
 def default_center(user) -> Center | None:
@@ -46,8 +110,20 @@ def default_center(user) -> Center | None:
     deployment) for a superuser."""
     if user.is_superuser:
         return None
-    roots = Center.objects.membership_roots(user)
+    roots = dashboard_roots(user)
     return roots[0] if roots else None
+
+
+def dashboard_breadcrumb(center: Center | None, *, user) -> list[Center]:
+    """The ancestors of `center` (root first, itself excluded) whose dashboards the user may
+    open: the path to drill back up."""
+    if center is None:
+        return []
+    # One query, for a root as for any other center (get_ancestors() skips it for roots).
+    ancestors = Center.objects.filter(
+        tree_id=center.tree_id, lft__lt=center.lft, rght__gt=center.rght
+    ).order_by("lft")
+    return [a for a in ancestors if is_dashboard_center(a, user=user)]
 
 
 def _trend_period(period: Period) -> Period:

@@ -5,6 +5,7 @@ from django import template
 from centers.selectors import user_memberships as select_memberships
 from disputes.audit import may_audit as select_may_audit
 from governance.people import person_name
+from metrics.selectors import may_view_dashboards as select_may_view_dashboards
 
 register = template.Library()
 
@@ -34,3 +35,11 @@ def may_audit(user):
     if not getattr(user, "is_authenticated", False):  # also on error pages without a user
         return False
     return select_may_audit(user=user, memberships=_memberships(user))
+
+
+@register.simple_tag
+def may_view_dashboards(user):
+    """Whether the header links to the dashboards (every role but grid worker)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return select_may_view_dashboards(user=user, memberships=_memberships(user))
