@@ -28,6 +28,12 @@ app.conf.beat_schedule = {
         "task": "disputes.tasks.follow_up_watch",
         "schedule": float(os.environ.get("FOLLOW_UP_WATCH_INTERVAL", "300")),
     },
+    # The monthly metric rollups behind the big dashboards: recompute the cells the latest
+    # steps marked dirty (the page states when its numbers were computed).
+    "refresh-metrics": {
+        "task": "metrics.tasks.refresh_rollups",
+        "schedule": float(os.environ.get("METRICS_REFRESH_INTERVAL", "60")),
+    },
     # The outbox: staff e-mail and resident SMS written by the steps above and by intake.
     # Requests never talk to a mail server, SMS gateway or the broker themselves.
     "deliver-notifications": {

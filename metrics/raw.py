@@ -82,7 +82,12 @@ def _grouped(queryset, group: str | None, aggregates: dict) -> dict:
 
 
 def raw_counters(
-    *, center=None, period: Period, group: str | None = None, extra: Q | None = None
+    *,
+    center=None,
+    period: Period,
+    group: str | None = None,
+    extra: Q | None = None,
+    now_only: bool = False,
 ) -> dict:
     """{group value: Counters} for the cases of `center`'s subtree (`group` None: one entry,
     key None). `group` is a case column (e.g. "loc_county", "category", "channel",
@@ -98,6 +103,17 @@ def raw_counters(
             counters = result[key]
             for name, value in values.items():
                 setattr(counters, name, getattr(counters, name) + (value or 0))
+
+    if now_only:
+        open_cases = cases.filter(status__in=sorted(OPEN_STATUSES))
+        add(
+            _grouped(
+                open_cases,
+                group,
+                {"open_now": Count("pk"), "overdue_now": Count("pk", filter=Q(is_overdue=True))},
+            )
+        )
+        return dict(result)
 
     cohort = cases.filter(created_at__gte=period.start_at, created_at__lt=period.end_at)
     if month:

@@ -16,6 +16,7 @@ from disputes.models import Category, Dispute
 from .definitions import LEVELS_TOP_DOWN, Counters
 from .periods import Period, month_start, next_month
 from .raw import LOC_FIELD, raw_counters, subtree_q
+from .rollups import rollup_counters, rollup_freshness, serves
 
 __all__ = [
     "DASHBOARD_ROLES",
@@ -50,6 +51,7 @@ class Dashboard:
     funnel: list = field(default_factory=list)  # [(level, cases that climbed that high)]
     overdue_cases: list = field(default_factory=list)
     computed_at: datetime | None = None
+    from_rollups: bool = False  # read from the monthly rollups (see metrics.rollups)
 
 
 def dashboard_roots(user) -> list[Center]:
@@ -134,11 +136,30 @@ def _trend_period(period: Period) -> Period:
     return Period(start, next_month(last))
 
 
+def _counters(center, period: Period, group: str | None, *, child_column=None) -> dict:
+    """Counters from the rollups where they serve (big subtrees, whole months), else from
+    the cases; the same numbers either way (tests hold the two to each other)."""
+    if serves(center, period):
+        return rollup_counters(center=center, period=period, group=group)
+    return raw_counters(
+        center=center, period=period, group=child_column if group == "children" else group
+    )
+
+
+def _month_key(value) -> date:
+    if isinstance(value, datetime):
+        return timezone.localtime(value).date()
+    return value
+
+
 def dashboard(*, center: Center | None, period: Period, user) -> Dashboard:
     """Everything the dashboard page shows for `center`'s subtree (None: the deployment).
     The caller checks that the user may see `center` (dashboard_centers)."""
-    totals = raw_counters(center=center, period=period).get(None, Counters())
-    board = Dashboard(center, period, totals, computed_at=timezone.now())
+    from_rollups = serves(center, period)
+    totals = _counters(center, period, None).get(None, Counters())
+    computed_at = rollup_freshness(center) if from_rollups else None
+    board = Dashboard(center, period, totals, computed_at=computed_at or timezone.now())
+    board.from_rollups = from_rollups
 
     children = list(
         (center.get_children() if center is not None else Center.objects.root_nodes())
@@ -147,26 +168,26 @@ def dashboard(*, center: Center | None, period: Period, user) -> Dashboard:
     )
     group = LOC_FIELD.get(children[0].level) if children else None
     if group is not None:
-        per_child = raw_counters(center=center, period=period, group=group)
+        per_child = _counters(center, period, "children", child_column=group)
         board.children = [(child, per_child.get(child.pk, Counters())) for child in children]
 
-    per_category = raw_counters(center=center, period=period, group="category")
+    per_category = _counters(center, period, "category")
     names = dict(Category.objects.filter(pk__in=list(per_category)).values_list("pk", "name"))
     board.by_category = sorted(
         ((names.get(k, "—"), v) for k, v in per_category.items()), key=lambda i: -i[1].received
     )
-    per_channel = raw_counters(center=center, period=period, group="channel")
+    per_channel = _counters(center, period, "channel")
     board.by_channel = [
         (label, per_channel[value]) for value, label in Channel.choices if value in per_channel
     ]
-    per_risk = raw_counters(center=center, period=period, group="risk_level")
+    per_risk = _counters(center, period, "risk_level")
     board.by_risk = [
         (label, per_risk[value]) for value, label in RiskLevel.choices if value in per_risk
     ]
 
     trend_period = _trend_period(period)
-    per_month = raw_counters(center=center, period=trend_period, group="month")
-    months = {timezone.localtime(k).date(): v for k, v in per_month.items() if k is not None}
+    per_month = _counters(center, trend_period, "month")
+    months = {_month_key(k): v for k, v in per_month.items() if k is not None}
     month = trend_period.start
     while month < trend_period.end:
         board.trend.append((month, months.get(month, Counters())))

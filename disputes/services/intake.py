@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from centers.choices import LEVEL_DEPTH, CenterLevel, Role
 from centers.models import Center
 from grids.models import Grid
+from metrics.services import rollups_mark_dirty
 
 from ..choices import SYSTEM, Action, Channel, PartySide, RequestType, RiskLevel, Status
 from ..deadlines import start_clock
@@ -164,6 +165,7 @@ def dispute_register(
         for party in party_rows:
             party.dispute = dispute
         Party.objects.bulk_create(party_rows)
+        rollups_mark_dirty(dispute, now)
         record_event(
             dispute,
             action=Action.REGISTER,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from centers.choices import Role
 from centers.models import Center, Membership
 from governance.workdays import workdays_between
+from metrics.services import rollups_mark_dirty
 
 from ..choices import ALLOWED_TRANSITIONS, SIDE_ACTIONS, SYSTEM, Action
 from ..deadlines import level_workdays
@@ -199,6 +200,7 @@ def transition(
                 _("“%(action)s”必须填写理由。") % {"action": action.label}, field="reason"
             )
         from_status = dispute.status
+        closed_before = dispute.closed_at
         data = (apply(dispute) if apply else None) or {}
         if rule.changes_case and rule.target is not None:
             dispute.status = rule.target
@@ -211,6 +213,9 @@ def transition(
         record_event(
             dispute, action=action, actor=actor, from_status=from_status, reason=reason, data=data
         )
+        # The metric months this step may change: the case's intake month (its cohort),
+        # this month (closures, follow-ups) and the month of a closure it undid.
+        rollups_mark_dirty(dispute, dispute.created_at, timezone.now(), closed_before)
         if on_commit is not None:
             transaction.on_commit(lambda: on_commit(dispute))
     return dispute

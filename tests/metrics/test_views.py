@@ -483,8 +483,9 @@ def test_a_constant_number_of_queries_whatever_the_subtree(client, center_tree, 
         with CaptureQueriesContext(connection) as queries:
             assert client.get(page_url(center, **YEAR_2025)).status_code == 200
         counts.append(len(queries.captured_queries))
-    # The deployment's page has no center to look up nor ancestors to list.
-    assert len(set(counts[1:])) == 1 and counts[0] == counts[1] - 2, counts
+    # The county's and the township's pages read the cases (the same queries); the
+    # deployment's and the city's read the monthly rollups. None depends on the size.
+    assert counts[2] == counts[3], counts
     assert max(counts) <= 40, counts
 
 

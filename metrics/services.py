@@ -1,0 +1,168 @@
+"""Keeping the rollups current: steps mark the (county, month) cells they may change; a job
+recomputes marked cells from the cases (with the same code as everything else reads) and
+sums each touched city's month from its counties."""
+
+import logging
+from collections import defaultdict
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from centers.models import Center
+from disputes.models import Dispute, FollowUp
+
+from .models import ROLLUP_COUNTERS, Dimension, DirtyMonth, Grain, MonthlyCounts
+from .periods import Period, month_start, next_month
+from .raw import raw_counters
+
+__all__ = ["rollup_unit", "rollups_mark_dirty", "rollups_refresh", "rollups_rebuild"]
+
+logger = logging.getLogger(__name__)
+
+DIMENSIONS = [Dimension.CATEGORY, Dimension.CHANNEL, Dimension.RISK]
+
+
+def rollup_unit(dispute: Dispute) -> int | None:
+    """The county-grain unit of a case: its county, or its city when the city has no
+    county level (e.g. 东莞: townships directly under the city)."""
+    return dispute.loc_county_id or dispute.loc_city_id
+
+
+def rollups_mark_dirty(dispute: Dispute, *moments) -> None:
+    """Mark the case's unit dirty for the months of `moments` (datetimes or None). Call in
+    the transaction of the change."""
+    unit = rollup_unit(dispute)
+    if unit is None:
+        return
+    months = {month_start(timezone.localtime(m).date()) for m in moments if m is not None}
+    DirtyMonth.objects.bulk_create(
+        [DirtyMonth(center_id=unit, month=month) for month in months], ignore_conflicts=True
+    )
+
+
+def _rows(counters: dict, *, grain, center, parent, month, dimension) -> list:
+    rows = []
+    for key, values in counters.items():
+        if dimension and key is None:
+            continue
+        rows.append(
+            MonthlyCounts(
+                grain=grain,
+                center=center,
+                parent=parent,
+                month=month,
+                dimension=dimension,
+                value="" if not dimension else str(key),
+                **{name: getattr(values, name) for name in ROLLUP_COUNTERS},
+            )
+        )
+    return rows
+
+
+def _refresh_unit(unit: Center, month: date) -> Center | None:
+    """Recompute one county-grain cell (all dimensions); returns the city to re-sum."""
+    period = Period(month, next_month(month))
+    city = (
+        unit
+        if unit.level == "city"
+        else Center.objects.filter(
+            tree_id=unit.tree_id, lft__lt=unit.lft, rght__gt=unit.rght, level="city"
+        ).first()
+    )
+    # A city's own cell holds only its cases outside any county.
+    extra = Q(loc_county__isnull=True) if unit.level == "city" else None
+    rows = []
+    total = raw_counters(center=unit, period=period, extra=extra)
+    rows += _rows(total, grain=Grain.COUNTY, center=unit, parent=city, month=month, dimension="")
+    for dimension in DIMENSIONS:
+        split = raw_counters(center=unit, period=period, group=dimension, extra=extra)
+        rows += _rows(
+            split, grain=Grain.COUNTY, center=unit, parent=city, month=month, dimension=dimension
+        )
+    MonthlyCounts.objects.filter(grain=Grain.COUNTY, center=unit, month=month).delete()
+    MonthlyCounts.objects.bulk_create([row for row in rows if _nonzero(row)])
+    return city
+
+
+def _nonzero(row: MonthlyCounts) -> bool:
+    return any(getattr(row, name) for name in ROLLUP_COUNTERS)
+
+
+def _resum_city(city: Center, month: date) -> None:
+    """A city's month is the sum of its county-grain cells."""
+    province = city.get_ancestors().filter(level="province").first()
+    sums = (
+        MonthlyCounts.objects.filter(grain=Grain.COUNTY, parent=city, month=month)
+        .values("dimension", "value")
+        .annotate(**{name: Sum(name) for name in ROLLUP_COUNTERS})
+        .order_by()
+    )
+    MonthlyCounts.objects.filter(grain=Grain.CITY, center=city, month=month).delete()
+    MonthlyCounts.objects.bulk_create(
+        [
+            MonthlyCounts(
+                grain=Grain.CITY,
+                center=city,
+                parent=province,
+                month=month,
+                dimension=row["dimension"],
+                value=row["value"],
+                **{name: row[name] or 0 for name in ROLLUP_COUNTERS},
+            )
+            for row in sums
+        ]
+    )
+
+
+def rollups_refresh(*, limit: int = 200) -> int:
+    """Recompute up to `limit` dirty cells, then the cities they belong to. Each batch is one
+    transaction: the dirty marks are taken (SKIP LOCKED: two jobs share the work) and removed
+    before the cases are read, so a change committed meanwhile marks its cell again."""
+    with transaction.atomic():
+        marks = list(
+            DirtyMonth.objects.select_for_update(skip_locked=True)
+            .select_related("center")
+            .order_by("marked_at")[:limit]
+        )
+        if not marks:
+            return 0
+        DirtyMonth.objects.filter(pk__in=[mark.pk for mark in marks]).delete()
+        cities = defaultdict(set)
+        for mark in marks:
+            city = _refresh_unit(mark.center, mark.month)
+            if city is not None:
+                cities[city].add(mark.month)
+        for city, months in cities.items():
+            for month in months:
+                _resum_city(city, month)
+    return len(marks)
+
+
+def rollups_rebuild() -> int:
+    """Mark every (unit, month) that has cases dirty (after an import, or to start over);
+    the refresh job then recomputes them. Returns how many cells were marked."""
+    marks = set()
+    for county, city, *moments in Dispute.objects.values_list(
+        "loc_county", "loc_city", "created_at", "closed_at"
+    ).iterator():
+        unit = county or city
+        if unit is None:
+            continue
+        for moment in moments:
+            if moment is not None:
+                marks.add((unit, month_start(timezone.localtime(moment).date())))
+    for county, city, moment in (
+        FollowUp.objects.filter(ended_at__isnull=False)
+        .values_list("dispute__loc_county", "dispute__loc_city", "ended_at")
+        .iterator()
+    ):
+        if county or city:
+            marks.add((county or city, month_start(timezone.localtime(moment).date())))
+    DirtyMonth.objects.bulk_create(
+        [DirtyMonth(center_id=unit, month=month) for unit, month in marks],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+    return len(marks)

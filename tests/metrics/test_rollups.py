@@ -1,0 +1,97 @@
+"""The monthly rollups give exactly the numbers the cases give, for the big subtrees they
+serve, every split and any run of whole months; steps mark their months, the job catches up."""
+
+import random
+from datetime import date
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from disputes.services import dispute_accept
+from metrics.definitions import Counters
+from metrics.models import DirtyMonth, MonthlyCounts
+from metrics.periods import Period, next_month
+from metrics.raw import raw_counters
+from metrics.rollups import _child_column, rollup_counters, serves
+from metrics.selectors import dashboard
+from metrics.services import rollups_rebuild, rollups_refresh
+from tests.factories import UserFactory
+from tests.metrics.history import make_history
+
+pytestmark = pytest.mark.django_db
+
+
+def months(start: date, count: int) -> Period:
+    end = start
+    for _ in range(count):
+        end = next_month(end)
+    return Period(start, end)
+
+
+def as_dicts(result: dict) -> dict:
+    return {key: value.as_dict() for key, value in result.items() if any(value.as_dict().values())}
+
+
+@pytest.fixture
+def rolled(center_tree):
+    history = make_history(center_tree, seed=99)
+    assert rollups_rebuild() > 0
+    while rollups_refresh(limit=50):
+        pass
+    assert not DirtyMonth.objects.exists()
+    return history
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    seed=st.integers(0, 10**6),
+    group=st.sampled_from([None, "children", "category", "channel", "risk_level", "month"]),
+)
+def test_rollups_agree_with_the_cases(rolled, center_tree, seed, group):
+    rng = random.Random(seed)
+    center = rng.choice([None, center_tree.city])
+    period = months(date(2025, rng.randint(1, 12), 1), rng.choice([1, 1, 3, 12]))
+    assert serves(center, period)
+    raw_group = _child_column(center) if group == "children" else group
+    raw = raw_counters(center=center, period=period, group=raw_group)
+    if group == "month":
+        from django.utils import timezone
+
+        raw = {timezone.localtime(k).date(): v for k, v in raw.items()}
+    assert as_dicts(rollup_counters(center=center, period=period, group=group)) == as_dicts(raw)
+
+
+def test_a_step_marks_its_months_and_the_job_brings_the_rollups_up_to_date(
+    rolled, register, people, center_tree
+):
+    now = date.today().replace(day=1)
+    this_month = Period(now, next_month(now))
+    before = rollup_counters(center=center_tree.city, period=this_month).get(None, Counters())
+    case = register().dispute
+    assert DirtyMonth.objects.filter(center=center_tree.county, month=now).exists()
+    dispute_accept(dispute_id=case.pk, actor=people.village_mediator)
+    stale = rollup_counters(center=center_tree.city, period=this_month).get(None, Counters())
+    assert stale.received == before.received  # not yet: the job has not run
+    assert rollups_refresh() == 1
+    after = rollup_counters(center=center_tree.city, period=this_month)[None]
+    assert (after.received, after.accepted) == (before.received + 1, before.accepted + 1)
+    assert rollups_refresh() == 0  # nothing left to do
+
+
+def test_the_dashboard_reads_rollups_for_big_subtrees_and_cases_for_small_ones(rolled, center_tree):
+    admin = UserFactory(is_superuser=True)
+    year = Period.year(2025)
+    for center in (None, center_tree.city):
+        board = dashboard(center=center, period=year, user=admin)
+        assert board.from_rollups
+        assert board.totals.as_dict() == raw_counters(center=center, period=year)[None].as_dict()
+    county = dashboard(center=center_tree.county, period=year, user=admin)
+    assert not county.from_rollups
+    custom = Period(date(2025, 3, 5), date(2025, 4, 5))
+    assert not dashboard(center=center_tree.city, period=custom, user=admin).from_rollups
+    assert MonthlyCounts.objects.filter(grain="city").exists()
