@@ -95,3 +95,21 @@ def test_the_dashboard_reads_rollups_for_big_subtrees_and_cases_for_small_ones(r
     custom = Period(date(2025, 3, 5), date(2025, 4, 5))
     assert not dashboard(center=center_tree.city, period=custom, user=admin).from_rollups
     assert MonthlyCounts.objects.filter(grain="city").exists()
+
+
+def test_the_refresh_command_rebuilds_everything(center_tree):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    make_history(center_tree, seed=5)
+    MonthlyCounts.objects.all().delete()
+    DirtyMonth.objects.all().delete()
+    out = StringIO()
+    call_command("refresh_metrics", "--rebuild", stdout=out)
+    assert "Recomputed" in out.getvalue() and not DirtyMonth.objects.exists()
+    year = Period.year(2025)
+    assert (
+        rollup_counters(center=center_tree.city, period=year)[None].as_dict()
+        == raw_counters(center=center_tree.city, period=year)[None].as_dict()
+    )

@@ -1,0 +1,24 @@
+"""Bring the monthly metric rollups up to date now (the job does it every minute);
+`--rebuild` first marks every month that has cases, to recompute everything."""
+
+from django.core.management.base import BaseCommand
+
+from metrics.services import rollups_rebuild, rollups_refresh
+
+
+class Command(BaseCommand):
+    help = "Recompute the monthly metric rollups that are marked dirty (--rebuild: all)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--rebuild", action="store_true", help="mark every month with cases first"
+        )
+
+    def handle(self, *args, rebuild=False, **options):
+        if rebuild:
+            marked = rollups_rebuild()
+            self.stdout.write(f"Marked {marked} (unit, month) cells.")
+        total = 0
+        while done := rollups_refresh(limit=500):
+            total += done
+        self.stdout.write(self.style.SUCCESS(f"Recomputed {total} cells."))
