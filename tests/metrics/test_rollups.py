@@ -113,3 +113,19 @@ def test_the_refresh_command_rebuilds_everything(center_tree):
         rollup_counters(center=center_tree.city, period=year)[None].as_dict()
         == raw_counters(center=center_tree.city, period=year)[None].as_dict()
     )
+
+
+def test_the_set_based_build_writes_the_same_rows_as_the_job(rolled):
+    from metrics.models import ROLLUP_COUNTERS
+    from metrics.services import rollups_build_all
+
+    def snapshot():
+        fields = ["grain", "center_id", "parent_id", "month", "dimension", "value"]
+        return {
+            tuple(row[f] for f in fields): tuple(row[n] for n in ROLLUP_COUNTERS)
+            for row in MonthlyCounts.objects.values(*fields, *ROLLUP_COUNTERS)
+        }
+
+    by_job = snapshot()
+    assert rollups_build_all() == len(by_job)
+    assert snapshot() == by_job

@@ -3,7 +3,7 @@
 
 from django.core.management.base import BaseCommand
 
-from metrics.services import rollups_rebuild, rollups_refresh
+from metrics.services import rollups_build_all, rollups_rebuild, rollups_refresh
 
 
 class Command(BaseCommand):
@@ -13,8 +13,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--rebuild", action="store_true", help="mark every month with cases first"
         )
+        parser.add_argument(
+            "--all",
+            action="store_true",
+            help="rebuild every row in a few set-based passes (after a bulk load)",
+        )
 
-    def handle(self, *args, rebuild=False, **options):
+    def handle(self, *args, rebuild=False, all=False, **options):
+        if all:
+            rows = rollups_build_all()
+            self.stdout.write(self.style.SUCCESS(f"Rebuilt {rows} rollup rows."))
+            return
         if rebuild:
             marked = rollups_rebuild()
             self.stdout.write(f"Marked {marked} (unit, month) cells.")
