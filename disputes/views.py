@@ -12,7 +12,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from governance.masking import mask_id_number, mask_phone
+from governance.pagination import CappedPaginator
 
 from . import forms, selectors, services
 from .choices import OPEN_STATUSES, Action, PartySide, Status
@@ -63,7 +63,8 @@ def inbox(request):
     """The cases in the user's scope, by tab, filters and text, 25 a page."""
     queryset = selectors.dispute_list_queryset(user=request.user)
     filterset = DisputeFilterSet(request.GET, queryset=queryset, request=request)
-    page = Paginator(filterset.qs, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = CappedPaginator(filterset.qs, INBOX_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     page.object_list = [_with_flags(case) for case in page.object_list]
     for case in page.object_list:
         if not selectors.reporter_identity_visible(case, request.user):
