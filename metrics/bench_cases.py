@@ -184,7 +184,7 @@ DISPUTE_COLUMNS = (
     "loc_province_id", "loc_city_id", "loc_county_id", "loc_township_id", "receiving_level",
     "top_level", "accepted_at", "mediation_started_at", "resolved_at", "resolved_level",
     "closed_on_time", "handling_workdays", "was_overdue", "dispatch_count", "is_repeat",
-    "version", "created_at", "updated_at",
+    "events_recorded", "last_event_hash", "version", "created_at", "updated_at",
 )  # fmt: skip
 FOLLOW_UP_COLUMNS = (
     "dispute_id", "cycle", "center_id", "status", "due_on", "rating", "comment",
@@ -667,6 +667,8 @@ class _CaseMaker:
                     _bool(was_overdue),
                     str(len(dispatched)),
                     _bool(rnd() < P_REPEAT),
+                    "0",  # no events are generated: the chain has no anchor to check
+                    "",
                     str(version),
                     text(created),
                     text(self.touched),
