@@ -4,20 +4,18 @@ from django.db import migrations, models
 
 
 def anchor_chains(apps, schema_editor):
-    """Anchor each existing case's chain at its current last event."""
+    """Anchor each existing case's chain at its current last event, in one set-based UPDATE
+    (an index lookup per case on the (dispute, seq) unique constraint)."""
+    from django.db.models import OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
     Dispute = apps.get_model("disputes", "Dispute")
     CaseEvent = apps.get_model("disputes", "CaseEvent")
-    for dispute_id in Dispute.objects.values_list("pk", flat=True).iterator():
-        last = (
-            CaseEvent.objects.filter(dispute_id=dispute_id)
-            .order_by("-seq")
-            .values("seq", "hash")
-            .first()
-        )
-        if last:
-            Dispute.objects.filter(pk=dispute_id).update(
-                events_recorded=last["seq"], last_event_hash=last["hash"]
-            )
+    last = CaseEvent.objects.filter(dispute_id=OuterRef("pk")).order_by("-seq")
+    Dispute.objects.update(
+        events_recorded=Coalesce(Subquery(last.values("seq")[:1]), Value(0)),
+        last_event_hash=Coalesce(Subquery(last.values("hash")[:1]), Value("")),
+    )
 
 
 class Migration(migrations.Migration):
