@@ -1,3 +1,5 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
@@ -26,7 +28,26 @@ class DashboardView(APIView):
     parameters a 400 naming the fields."""
 
     permission_classes = [IsAuthenticated, MayViewDashboards]
+    serializer_class = DashboardSerializer
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "code",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                pattern=r"^(\d{12}|all)$",
+                description="12-digit division code of the center, or `all`",
+            ),
+            OpenApiParameter("kind", OpenApiTypes.STR, enum=["month", "quarter", "year", "custom"]),
+            OpenApiParameter("year", OpenApiTypes.INT),
+            OpenApiParameter("month", OpenApiTypes.INT),
+            OpenApiParameter("quarter", OpenApiTypes.INT),
+            OpenApiParameter("start", OpenApiTypes.DATE),
+            OpenApiParameter("end", OpenApiTypes.DATE),
+        ],
+        responses=DashboardSerializer,
+    )
     def get(self, request, code):
         center = dashboard_center(user=request.user, code=code)
         form, period = period_from_query(query=request.query_params)
