@@ -230,12 +230,17 @@ def sort_columns(*, sort: str | None, direction: str) -> list[SortColumn]:
 # --- Breakdowns, funnel, trend --------------------------------------------------------
 
 
-def breakdown_rows(items: Sequence[tuple[str, Counters]]) -> list[dict]:
-    """A breakdown's rows: the label, the counters and the 化解率."""
+def breakdown_rows(items: Sequence[tuple[str, str, Counters]]) -> list[dict]:
+    """A breakdown's rows: the key, the label, the counters and the 化解率."""
     metric = METRICS_BY_KEY["resolution_rate"]
     return [
-        {"label": str(label), "counters": counters, "resolution": metric_value(counters, metric)}
-        for label, counters in items
+        {
+            "key": key,
+            "label": str(label),
+            "counters": counters,
+            "resolution": metric_value(counters, metric),
+        }
+        for key, label, counters in items
     ]
 
 

@@ -44,7 +44,8 @@ class Dashboard:
     period: Period
     totals: Counters
     children: list = field(default_factory=list)  # [(Center, Counters)]
-    by_category: list = field(default_factory=list)  # [(label, Counters)]
+    # [(key, label, Counters)]: key = category code, channel or risk level (stable in the API)
+    by_category: list = field(default_factory=list)
     by_channel: list = field(default_factory=list)
     by_risk: list = field(default_factory=list)
     trend: list = field(default_factory=list)  # [(first day of month, Counters)]
@@ -172,17 +173,25 @@ def dashboard(*, center: Center | None, period: Period, user) -> Dashboard:
         board.children = [(child, per_child.get(child.pk, Counters())) for child in children]
 
     per_category = _counters(center, period, "category")
-    names = dict(Category.objects.filter(pk__in=list(per_category)).values_list("pk", "name"))
+    names = {
+        pk: (code, name)
+        for pk, code, name in Category.objects.filter(pk__in=list(per_category)).values_list(
+            "pk", "code", "name"
+        )
+    }
     board.by_category = sorted(
-        ((names.get(k, "—"), v) for k, v in per_category.items()), key=lambda i: -i[1].received
+        ((*names.get(k, ("", "—")), v) for k, v in per_category.items()),
+        key=lambda i: (-i[2].received, i[0]),
     )
     per_channel = _counters(center, period, "channel")
     board.by_channel = [
-        (label, per_channel[value]) for value, label in Channel.choices if value in per_channel
+        (value, label, per_channel[value])
+        for value, label in Channel.choices
+        if value in per_channel
     ]
     per_risk = _counters(center, period, "risk_level")
     board.by_risk = [
-        (label, per_risk[value]) for value, label in RiskLevel.choices if value in per_risk
+        (value, label, per_risk[value]) for value, label in RiskLevel.choices if value in per_risk
     ]
 
     trend_period = _trend_period(period)

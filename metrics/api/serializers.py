@@ -2,12 +2,20 @@
 numerator and denominator. Rates are fractions (0.972), not percentages; a rate whose
 denominator is 0 is null."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..reports import funnel_steps, metric_values
 from ..selectors import Dashboard
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "All the additive counters (metrics.definitions.Counters), by name.",
+        "additionalProperties": {"type": "integer"},
+    }
+)
 class CountersField(serializers.Field):
     """All the additive counters (metrics.definitions.Counters), by name."""
 
@@ -24,6 +32,14 @@ class MetricValueSerializer(serializers.Serializer):
     numerator = serializers.IntegerField()
     denominator = serializers.IntegerField(allow_null=True)
 
+    @extend_schema_field(
+        {
+            "oneOf": [{"type": "integer"}, {"type": "number"}],
+            "nullable": True,
+            "description": "A count (integer), a rate (fraction) or an average; null when the "
+            "denominator is 0.",
+        }
+    )
     def get_value(self, obj):
         return obj.value  # an int for a count, a float for a rate or an average, or null
 
@@ -50,8 +66,37 @@ class CountedSerializer(serializers.Serializer):
     counters = CountersField(source="*")
     metrics = serializers.SerializerMethodField()
 
+    @extend_schema_field(MetricValueSerializer(many=True))
     def get_metrics(self, counters):
         return MetricValueSerializer(metric_values(counters), many=True).data
+
+
+class ChildSerializer(CenterRefSerializer):
+    """A child center with its counters and metrics."""
+
+    counters = CountersField()
+    metrics = MetricValueSerializer(many=True)
+
+
+class BreakdownRowSerializer(serializers.Serializer):
+    key = serializers.CharField(
+        help_text="Stable key: the category code, the channel or the risk level."
+    )
+    label = serializers.CharField(help_text="Its name in the request's language.")
+    counters = CountersField()
+    metrics = MetricValueSerializer(many=True)
+
+
+class BreakdownsSerializer(serializers.Serializer):
+    category = BreakdownRowSerializer(many=True)
+    channel = BreakdownRowSerializer(many=True)
+    risk_level = BreakdownRowSerializer(many=True)
+
+
+class TrendPointSerializer(serializers.Serializer):
+    month = serializers.CharField(help_text="YYYY-MM")
+    counters = CountersField()
+    metrics = MetricValueSerializer(many=True)
 
 
 def _counted(counters) -> dict:
@@ -82,18 +127,24 @@ class DashboardSerializer(serializers.Serializer):
     trend = serializers.SerializerMethodField()
     funnel = serializers.SerializerMethodField()
 
+    @extend_schema_field(MetricValueSerializer(many=True))
     def get_metrics(self, board: Dashboard):
         return MetricValueSerializer(metric_values(board.totals), many=True).data
 
+    @extend_schema_field(ChildSerializer(many=True))
     def get_children(self, board: Dashboard):
         return [
             {**CenterRefSerializer(center).data, **_counted(counters)}
             for center, counters in board.children
         ]
 
+    @extend_schema_field(BreakdownsSerializer)
     def get_breakdowns(self, board: Dashboard):
         def rows(items):
-            return [{"label": str(label), **_counted(counters)} for label, counters in items]
+            return [
+                {"key": key, "label": str(label), **_counted(counters)}
+                for key, label, counters in items
+            ]
 
         return {
             "category": rows(board.by_category),
@@ -101,10 +152,12 @@ class DashboardSerializer(serializers.Serializer):
             "risk_level": rows(board.by_risk),
         }
 
+    @extend_schema_field(TrendPointSerializer(many=True))
     def get_trend(self, board: Dashboard):
         return [
             {"month": f"{month:%Y-%m}", **_counted(counters)} for month, counters in board.trend
         ]
 
+    @extend_schema_field(FunnelStepSerializer(many=True))
     def get_funnel(self, board: Dashboard):
         return FunnelStepSerializer(funnel_steps(board), many=True).data

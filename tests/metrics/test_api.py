@@ -5,6 +5,8 @@ import pytest
 from django.urls import reverse
 
 from centers.choices import Role
+from disputes.choices import Channel, RiskLevel
+from disputes.models import Category
 from metrics.definitions import METRICS, Counters
 from metrics.periods import Period
 from metrics.selectors import dashboard
@@ -79,10 +81,18 @@ def test_the_json_holds_the_selectors_numbers(client, center_tree, member):
 
     assert set(data["breakdowns"]) == {"category", "channel", "risk_level"}
     channels = data["breakdowns"]["channel"]
-    assert [row["label"] for row in channels] == [str(label) for label, _ in board.by_channel]
+    assert [row["label"] for row in channels] == [str(label) for _, label, _ in board.by_channel]
+    assert [row["key"] for row in channels] == [key for key, _, _ in board.by_channel]
+    assert {row["key"] for row in channels} <= set(Channel.values)
     assert [row["counters"]["received"] for row in channels] == [
-        c.received for _, c in board.by_channel
+        c.received for _, _, c in board.by_channel
     ]
+    categories = data["breakdowns"]["category"]
+    assert {row["key"] for row in categories} <= set(
+        Category.objects.values_list("code", flat=True)
+    )
+    risks = data["breakdowns"]["risk_level"]
+    assert {row["key"] for row in risks} <= set(RiskLevel.values)
     assert [point["month"] for point in data["trend"]] == [f"2025-{m:02d}" for m in range(1, 13)]
     assert sum(point["counters"]["received"] for point in data["trend"]) == board.totals.received
     funnel = {step["level"]: step for step in data["funnel"]}

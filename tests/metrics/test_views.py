@@ -194,7 +194,7 @@ def test_the_page_shows_the_selectors_numbers(client, center_tree, history, admi
         for key in ("resolution_rate", "local_resolution_rate", "received", "open_now"):
             assert rows[child.code][key] == shown(counters, key), (child, key)
 
-    for label, counters in board.by_channel:
+    for _key, label, counters in board.by_channel:
         assert re.search(
             rf"<th scope=\"row\">{label}</th>\s*<td class=\"num\">{counters.received}</td>", body
         )

@@ -1,0 +1,171 @@
+"""bench_case_list: how fast a city's case list (工作台) opens on a database holding millions of
+cases, through the whole request: URL routing, middleware, the scope, the filters, the capped
+count, the page's rows and the rendered HTML.
+
+Run it after `bench_dashboard` has generated its cases (10 million by default). It picks the
+city with the most cases (or --city CODE), and, inside a transaction it rolls back at the end,
+gives a throwaway user the director's role there. It then requests, once to warm up and then R
+times each, alternating: the first page, later pages, each tab, and filtered pages (status,
+category, channel, risk, a registration-date range, a search by tracking number), and prints
+median and p95 per page, with the number of SQL queries and the slowest query of each.
+Nothing it writes is committed.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.db.models import Count
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from centers.choices import CenterLevel, Role
+from centers.models import Center, Membership
+from disputes.choices import Channel, RiskLevel, Status
+from disputes.models import Category, Dispute
+
+GOAL_MS = 300
+
+
+class _Rollback(Exception):
+    """Raised to roll the bench's transaction back at the end."""
+
+
+def _summary(milliseconds: list[float]) -> dict:
+    ordered = sorted(milliseconds)
+    p95 = ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
+    return {"median": statistics.median(ordered), "p95": p95}
+
+
+class Command(BaseCommand):
+    help = (
+        "Time a city director's case list (first page, later pages, tabs and filters) on the "
+        "cases in the database; writes nothing that stays."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--city", help="12-digit code of the city (default: most cases)")
+        parser.add_argument("--runs", type=int, default=20, help="timed runs per page")
+
+    def handle(self, *args, **options):
+        if options["runs"] < 1:
+            raise CommandError("--runs must be at least 1")
+        city = self._city(options["city"])
+        total = Dispute.objects.count()
+        self.stdout.write(
+            f"{total:,} cases in the database; {city.name} {city.code} holds "
+            f"{Dispute.objects.filter(loc_city=city).count():,} of them."
+        )
+        try:
+            with transaction.atomic(), override_settings(ALLOWED_HOSTS=["*"]):
+                user = get_user_model().objects.create_user(
+                    username=f"bench-list-{city.code}", password=None
+                )
+                Membership.objects.create(user=user, center=city, role=Role.DIRECTOR)
+                client = Client()
+                client.force_login(user)
+                self._run(client, self._pages(city), runs=options["runs"])
+                raise _Rollback
+        except _Rollback:
+            pass
+
+    def _city(self, code: str | None) -> Center:
+        if code:
+            city = Center.objects.filter(code=code, level=CenterLevel.CITY).first()
+            if city is None:
+                raise CommandError(f"no city with the code {code}")
+            return city
+        busiest = (
+            Dispute.objects.exclude(loc_city=None)
+            .values("loc_city")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "loc_city")
+            .first()
+        )
+        if busiest is None:
+            raise CommandError("no cases: run bench_dashboard first")
+        return Center.objects.get(pk=busiest["loc_city"])
+
+    def _pages(self, city: Center) -> list[tuple[str, dict]]:
+        category = Category.objects.filter(is_active=True).order_by("pk").first()
+        newest = (
+            Dispute.objects.filter(loc_city=city).order_by("-created_at").only("created_at").first()
+        )
+        sample = Dispute.objects.filter(loc_city=city).order_by("pk").only("tracking_number")[:1]
+        last_day = timezone.localdate(newest.created_at) if newest else timezone.localdate()
+        pages = [
+            ("first page", {}),
+            ("page 2", {"page": 2}),
+            ("page 20", {"page": 20}),
+            ("tab 待签收", {"tab": "to_sign"}),
+            ("tab 即将到期", {"tab": "due_soon"}),
+            ("tab 已超期", {"tab": "overdue"}),
+            ("status 调解中", {"status": Status.MEDIATING}),
+            ("status 已结案", {"status": Status.CLOSED}),
+            ("channel 12345", {"channel": Channel.HOTLINE_12345}),
+            ("risk 重大", {"risk_level": RiskLevel.MAJOR}),
+            (
+                "last 7 days",
+                {
+                    "created_from": (last_day - timedelta(days=6)).isoformat(),
+                    "created_to": last_day.isoformat(),
+                },
+            ),
+            ("deadline order", {"sort": "level_deadline"}),
+        ]
+        if category is not None:
+            pages.insert(8, ("category", {"category": category.pk}))
+            pages.append(
+                (
+                    "category + open + 12345",
+                    {
+                        "category": category.pk,
+                        "status": Status.MEDIATING,
+                        "channel": Channel.HOTLINE_12345,
+                    },
+                )
+            )
+        if sample:
+            pages.append(("search number", {"q": sample[0].tracking_number}))
+        return pages
+
+    def _run(self, client: Client, pages: list[tuple[str, dict]], *, runs: int) -> None:
+        url = reverse("disputes:inbox")
+        out = self.stdout.write
+        profiles = {}
+        for name, query in pages:  # warm-up, and the queries of one run
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(url, query)
+            if response.status_code != 200:
+                raise CommandError(f"{name}: HTTP {response.status_code}")
+            profiles[name] = list(captured.captured_queries)
+        timings: dict[str, list[float]] = {name: [] for name, _query in pages}
+        for _run in range(runs):
+            for name, query in pages:
+                began = time.perf_counter()
+                client.get(url, query)
+                timings[name].append(1000 * (time.perf_counter() - began))
+        out("")
+        out(f"Case list of a city director, {runs} runs each (ms, whole request)")
+        header = f"{'page':<26} {'median':>8} {'p95':>8} {'queries':>8}  slowest query (ms)"
+        out(header)
+        out("-" * len(header))
+        slowest_p95 = 0.0
+        for name, _query in pages:
+            stats = _summary(timings[name])
+            slowest_p95 = max(slowest_p95, stats["p95"])
+            queries = profiles[name]
+            slowest = max((float(q["time"]) for q in queries), default=0.0)
+            out(
+                f"{name:<26} {stats['median']:>8.1f} {stats['p95']:>8.1f} {len(queries):>8}  "
+                f"{1000 * slowest:.1f}"
+            )
+        verdict = "yes" if slowest_p95 < GOAL_MS else "no"
+        out(f"Slowest p95 {slowest_p95:.1f} ms; every page under {GOAL_MS} ms: {verdict}.")
