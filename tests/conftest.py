@@ -95,6 +95,23 @@ def _chinese_first():
 
 
 @pytest.fixture(autouse=True)
+def _no_personal_numbers_in_responses(monkeypatch):
+    """Fail any test that receives an unmasked mobile or ID number (tests/pii_guard.py)."""
+    from django.test.client import ClientHandler
+
+    from tests.pii_guard import scan
+
+    original = ClientHandler.get_response
+
+    def checked(self, request):
+        response = original(self, request)
+        scan(request, response)
+        return response
+
+    monkeypatch.setattr(ClientHandler, "get_response", checked)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_deadline_rules():
     """Rules a rolled-back test created must not linger in this process's rule cache."""
     from disputes.deadlines import forget_rules
