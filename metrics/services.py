@@ -174,20 +174,48 @@ def rollups_rebuild() -> int:
     return len(marks)
 
 
-def rollups_build_all(*, batch_size: int = 5000) -> int:
-    """Recompute every county-grain and city-grain row in a few set-based passes over the
-    cases (GROUP BY unit, month and one dimension), for a first build or after a bulk load
-    — instead of one cell at a time. Returns the number of rows written."""
+def _cities_and_provinces() -> dict[int, tuple[int | None, int | None]]:
+    """For every county-grain unit (a county, or a city without counties): its city and the
+    city's province, from the tree's intervals in two queries."""
+    from bisect import bisect_right
+
+    def intervals(level: str) -> dict[int, tuple[list, list]]:
+        by_tree: dict[int, list] = defaultdict(list)
+        for pk, tree_id, lft, rght in (
+            Center.objects.filter(level=level)
+            .order_by("tree_id", "lft")
+            .values_list("pk", "tree_id", "lft", "rght")
+        ):
+            by_tree[tree_id].append((lft, rght, pk))
+        return {tree: ([lft for lft, _r, _p in rows], rows) for tree, rows in by_tree.items()}
+
+    def containing(index, tree_id: int, lft: int) -> int | None:
+        starts, rows = index.get(tree_id, ([], []))
+        position = bisect_right(starts, lft) - 1
+        if position >= 0 and rows[position][1] > lft:
+            return rows[position][2]
+        return None
+
+    cities, provinces = intervals("city"), intervals("province")
+    result = {}
+    for pk, level, tree_id, lft in Center.objects.filter(level__in=["city", "county"]).values_list(
+        "pk", "level", "tree_id", "lft"
+    ):
+        city = pk if level == "city" else containing(cities, tree_id, lft)
+        result[pk] = (city, containing(provinces, tree_id, lft))
+    return result
+
+
+def _build_sections():
     from django.db.models import Count
-    from django.db.models.functions import Coalesce, TruncMonth
+    from django.db.models.functions import Coalesce
 
     from disputes.choices import FollowUpStatus, Satisfaction
 
     from .raw import _cohort_aggregates
 
     good = [Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED]
-    cells: dict = defaultdict(lambda: defaultdict(int))
-    sections = [
+    return [
         (Dispute.objects.all(), "created_at", "", _cohort_aggregates()),
         (
             Dispute.objects.filter(closed_at__isnull=False),
@@ -210,44 +238,87 @@ def rollups_build_all(*, batch_size: int = 5000) -> int:
             },
         ),
     ]
-    for queryset, moment, prefix, aggregates in sections:
-        for dimension in [Dimension.TOTAL, *DIMENSIONS]:
-            annotated = queryset.annotate(
-                unit=Coalesce(f"{prefix}loc_county", f"{prefix}loc_city"),
-                month=TruncMonth(moment),
-            ).filter(unit__isnull=False)
-            keys = ["unit", "month"]
-            if dimension:
-                annotated = annotated.annotate(dim_value=F(f"{prefix}{dimension}"))
-                keys.append("dim_value")
-            rows = annotated.values(*keys).annotate(**aggregates).order_by()
-            for row in rows.iterator():
-                month = timezone.localtime(row.pop("month")).date()
-                key = (row.pop("unit"), month, dimension, str(row.pop("dim_value", "")))
-                for name, value in row.items():
-                    cells[key][name] += value or 0
-    units = Center.objects.in_bulk({unit for unit, *_rest in cells})
-    cities = {}
-    for unit in units.values():
-        cities[unit.pk] = (
-            unit if unit.level == "city" else unit.get_ancestors().filter(level="city").first()
-        )
-    rows = [
-        MonthlyCounts(
+
+
+def _county_rows(cells, city_cells, places, dimension):
+    """The county-grain rows of one dimension's cells, adding each into its city's cell."""
+    for (unit, month, value), counts in cells.items():
+        city, _province = places.get(unit, (None, None))
+        if city is not None:
+            summed = city_cells[(city, month, value)]
+            for name, count in counts.items():
+                summed[name] += count
+        yield MonthlyCounts(
             grain=Grain.COUNTY,
             center_id=unit,
-            parent=cities.get(unit),
+            parent_id=city,
             month=month,
             dimension=dimension,
             value=value,
             **{name: counts.get(name, 0) for name in ROLLUP_COUNTERS},
         )
-        for (unit, month, dimension, value), counts in cells.items()
-    ]
+
+
+def _city_rows(city_cells, places, dimension):
+    for (city, month, value), counts in city_cells.items():
+        yield MonthlyCounts(
+            grain=Grain.CITY,
+            center_id=city,
+            parent_id=places.get(city, (None, None))[1],
+            month=month,
+            dimension=dimension,
+            value=value,
+            **{name: counts.get(name, 0) for name in ROLLUP_COUNTERS},
+        )
+
+
+def rollups_build_all(*, batch_size: int = 5000) -> int:
+    """Recompute every county-grain and city-grain row in a few set-based passes over the
+    cases (GROUP BY unit, month and one dimension), for a first build or after a bulk load
+    — instead of one cell at a time. One dimension at a time is held in memory; city rows
+    are summed from their counties' cells as they are written. One transaction: readers see
+    the old rows or the new ones. Returns the number of rows written."""
+    from itertools import islice
+
+    from django.db.models.functions import Coalesce, TruncMonth
+
+    places = _cities_and_provinces()
+    sections = _build_sections()
+    written = 0
+
+    def save(rows) -> int:
+        count = 0
+        iterator = iter(rows)
+        while batch := list(islice(iterator, batch_size)):
+            MonthlyCounts.objects.bulk_create(batch)
+            count += len(batch)
+        return count
+
     with transaction.atomic():
         MonthlyCounts.objects.all().delete()
         DirtyMonth.objects.all().delete()
-        MonthlyCounts.objects.bulk_create(rows, batch_size=batch_size)
-        for city, month in {(c.pk, m) for (u, m, _d, _v) in cells if (c := cities.get(u))}:
-            _resum_city(Center.objects.get(pk=city), month)
-    return MonthlyCounts.objects.count()
+        for dimension in [Dimension.TOTAL, *DIMENSIONS]:
+            cells: dict = defaultdict(lambda: defaultdict(int))
+            for queryset, moment, prefix, aggregates in sections:
+                annotated = queryset.annotate(
+                    unit=Coalesce(f"{prefix}loc_county", f"{prefix}loc_city"),
+                    month=TruncMonth(moment),
+                ).filter(unit__isnull=False)
+                keys = ["unit", "month"]
+                if dimension:
+                    annotated = annotated.annotate(dim_value=F(f"{prefix}{dimension}"))
+                    keys.append("dim_value")
+                rows = annotated.values(*keys).annotate(**aggregates).order_by()
+                for row in rows.iterator(chunk_size=10_000):
+                    value = row.pop("dim_value", "")
+                    if dimension and value is None:
+                        continue
+                    month = timezone.localtime(row.pop("month")).date()
+                    cell = cells[(row.pop("unit"), month, str(value))]
+                    for name, count in row.items():
+                        cell[name] += count or 0
+            city_cells: dict = defaultdict(lambda: defaultdict(int))
+            written += save(_county_rows(cells, city_cells, places, dimension))
+            del cells
+            written += save(_city_rows(city_cells, places, dimension))
+    return written
