@@ -20,10 +20,13 @@ __all__ = [
     "case_events",
     "case_follow_ups",
     "case_repeat_warning",
+    "case_parties",
     "case_sessions",
+    "dispute_api_list_queryset",
     "dispute_detail_queryset",
     "dispute_list_queryset",
     "dispute_queryset",
+    "follow_up_queryset",
     "repeat_cases",
     "reporter_identity_visible",
     "reporter_visible_q",
@@ -101,6 +104,23 @@ def dispute_list_queryset(*, user):
     )
 
 
+def dispute_api_list_queryset(*, user):
+    """The REST API's case list: cases in scope with every object a row shows in the same
+    query, and all their parties in one more (into `party_list`): a fixed number of queries
+    whatever the page size."""
+    return (
+        dispute_queryset(user=user)
+        .select_related("category", "current_center", "receiving_center", "village", "mediator")
+        .prefetch_related(
+            Prefetch(
+                "parties",
+                queryset=Party.objects.order_by("side", "pk"),
+                to_attr="party_list",
+            )
+        )
+    )
+
+
 def dispute_detail_queryset(*, user):
     """Cases in scope with everything the case page shows in one row."""
     return (
@@ -122,6 +142,11 @@ def dispute_detail_queryset(*, user):
             )
         )
     )
+
+
+def case_parties(dispute):
+    """The case's parties, applicants first."""
+    return Party.objects.filter(dispute=dispute).order_by("side", "pk")
 
 
 def case_sessions(dispute):
@@ -187,6 +212,13 @@ def attachment_queryset(*, user):
     """The attachments of the cases the user may see: a file of any other case does not exist
     for them (404), exactly like a missing one."""
     return Attachment.objects.filter(dispute__in=dispute_queryset(user=user))
+
+
+def follow_up_queryset(*, user):
+    """The follow-ups (回访) of the cases the user may see, with their case and center."""
+    return FollowUp.objects.filter(
+        dispute__in=dispute_queryset(user=user).values("pk")
+    ).select_related("dispute", "center", "assigned_to")
 
 
 # --- Printable agreement and repeat petitions -------------------------------------------

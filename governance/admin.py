@@ -1,12 +1,15 @@
 """Django admin: the site's titles, the scoping every center-bound admin shares, the
-read-only worker heartbeats and the public-holiday calendar."""
+read-only worker heartbeats, the public-holiday calendar and the API tokens."""
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
+    ApiToken,
     CalendarDay,
     CalendarDayKind,
     CalendarSource,
@@ -14,6 +17,7 @@ from .models import (
     TaskFailure,
     WorkerHeartbeat,
 )
+from .services import api_token_create, api_token_revoke
 from .workdays import calendar_warnings
 
 __all__ = ["ScopedAdminMixin"]
@@ -179,3 +183,73 @@ class TaskFailureAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request):
         return request.user.is_superuser
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """API tokens of integrations, for superusers only (a token acts with all of its user's
+    rights). Adding one shows its key once, in a message; the key is never stored, so it
+    cannot be shown again. Tokens are revoked (an action), not deleted: the row records who
+    had API access and until when."""
+
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "prefix", "user__username"]
+    list_select_related = ["user"]
+    actions = ["revoke"]
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["user", "name"]
+        return ["user", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["user", "prefix", "created_at", "last_used_at", "revoked_at"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["queryset"] = get_user_model().objects.filter(is_active=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save(update_fields=["name"])
+            return
+        token, key = api_token_create(user=obj.user, name=obj.name)
+        # The admin goes on with `obj` (its change page, the log entry): make it the new row.
+        obj.pk, obj.prefix, obj.digest = token.pk, token.prefix, token.digest
+        obj.created_at = token.created_at
+        obj._state.adding = False
+        messages.warning(
+            request,
+            gettext("API 令牌“%(name)s”的密钥：%(key)s 。请立即复制保存，此后不会再显示。")
+            % {"name": token.name, "key": key},
+        )
+
+    @admin.action(description=_("吊销所选 API 令牌"))
+    def revoke(self, request, queryset):
+        live = list(queryset.filter(revoked_at__isnull=True))
+        for token in live:
+            api_token_revoke(token=token)
+        self.message_user(
+            request,
+            gettext("已吊销 %(count)d 个 API 令牌。") % {"count": len(live)},
+            messages.SUCCESS,
+        )

@@ -6,4 +6,6 @@ urlpatterns = [
     path("", include("centers.api.urls")),
     path("", include("grids.api.urls")),
     path("", include("metrics.api.urls")),
+    path("", include("disputes.api.urls")),
+    path("", include("notifications.api.urls")),
 ]

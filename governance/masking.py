@@ -1,6 +1,11 @@
 """Masking of personal data (姓名、手机号、身份证号) wherever it is not needed in full."""
 
-__all__ = ["mask_name", "mask_phone", "mask_id_number"]
+import re
+
+__all__ = ["mask_name", "mask_phone", "mask_id_number", "mask_long_numbers"]
+
+# Numbers this long in a text (a phone or ID number written into a file name) are masked.
+LONG_NUMBER = re.compile(r"\d{11,}[Xx]?")
 
 
 def mask_name(name: str) -> str:
@@ -27,3 +32,14 @@ def mask_id_number(id_number: str) -> str:
     if len(value) <= 8:
         return "*" * len(value)
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def mask_long_numbers(text: str) -> str:
+    """The text with long numbers masked: 11 digits as a phone (138****5678), longer ones as
+    an ID number (4206**********2541)."""
+
+    def mask(match: re.Match) -> str:
+        number = match.group()
+        return mask_phone(number) if len(number) == 11 else mask_id_number(number)
+
+    return LONG_NUMBER.sub(mask, text or "")

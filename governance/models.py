@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
@@ -6,6 +7,7 @@ from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 __all__ = [
+    "ApiToken",
     "CalendarDay",
     "CalendarDayKind",
     "CalendarSource",
@@ -92,6 +94,65 @@ class TaskFailure(models.Model):
 
     def __str__(self):
         return f"{self.task_name} {self.failed_at:%Y-%m-%d %H:%M}"
+
+
+class ApiToken(models.Model):
+    """A key with which an integration (a 12345 hotline system, a district platform) calls the
+    REST API as one user: `Authorization: Token <key>`. Created by an administrator, who sees
+    the key once; only its SHA-256 digest and a short prefix (to tell keys apart) are kept.
+    Revoking it stops it at once; the row stays as a record of who had API access."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+    )
+    name = models.CharField(
+        verbose_name=_("名称"),
+        max_length=100,
+        help_text=_("用途，例如：12345热线对接"),
+    )
+    prefix = models.CharField(
+        verbose_name=_("前缀"),
+        max_length=12,
+        editable=False,
+        help_text=_("密钥的前几位，用于区分不同的密钥"),
+    )
+    digest = models.CharField(
+        verbose_name=_("密钥摘要"),
+        max_length=64,
+        unique=True,
+        editable=False,
+    )
+    created_at = models.DateTimeField(
+        verbose_name=_("创建时间"),
+        auto_now_add=True,
+    )
+    last_used_at = models.DateTimeField(
+        verbose_name=_("最近使用"),
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    revoked_at = models.DateTimeField(
+        verbose_name=_("吊销时间"),
+        null=True,
+        blank=True,
+        editable=False,
+    )
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
 
 
 class CalendarSource(models.TextChoices):

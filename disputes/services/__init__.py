@@ -18,6 +18,8 @@ from .transitions import (
     DisputeTransitionError,
     allowed_actions,
     can_take,
+    permission_refusal,
+    role_allows,
 )
 from .watch import *  # noqa: F403
 from .watch import __all__ as _watch_all
@@ -33,6 +35,8 @@ __all__ = [
     "DisputeTransitionError",
     "allowed_actions",
     "can_take",
+    "permission_refusal",
+    "role_allows",
     *_lifecycle_all,
     *_followup_all,
     *_watch_all,

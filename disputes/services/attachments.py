@@ -21,7 +21,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
-from governance.masking import mask_id_number, mask_phone
+from governance.masking import mask_long_numbers
 
 from ..choices import Action
 from ..models import Attachment, Dispute
@@ -72,8 +72,6 @@ SNIFFED_ALIASES = {"image/apng": "image/png"}
 SNIFF_BYTES = 8192
 # The original name is kept for display and download, at most this long (extension kept).
 NAME_MAX_LENGTH = 120
-# Numbers this long in a file name (a phone or ID number) are masked in the audit trail.
-LONG_NUMBER = re.compile(r"\d{11,}[Xx]?")
 
 
 def attachment_max_bytes() -> int:
@@ -184,15 +182,17 @@ def inspect_upload(file: File) -> InspectedUpload:
 def _mask_numbers(name: str) -> str:
     """The name with long numbers masked (138****5678, 4206**********2541): the audit trail
     is permanent and must not keep a phone or ID number written into a file name."""
-
-    def mask(match: re.Match) -> str:
-        number = match.group()
-        return mask_phone(number) if len(number) == 11 else mask_id_number(number)
-
-    return LONG_NUMBER.sub(mask, name)
+    return mask_long_numbers(name)
 
 
-def attachment_add(*, dispute_id: int, actor, file: File, description: str = "") -> Attachment:
+def attachment_add(
+    *,
+    dispute_id: int,
+    actor,
+    file: File,
+    description: str = "",
+    expected_version: int | None = None,
+) -> Attachment:
     """上传附件: attach `file` to the case, with a short `description` of what it is.
 
     Under the case's row lock: the status and the actor's role are checked (Action.ATTACH),
@@ -236,7 +236,9 @@ def attachment_add(*, dispute_id: int, actor, file: File, description: str = "")
         }
 
     try:
-        transition(dispute_id, Action.ATTACH, actor=actor, apply=apply)
+        transition(
+            dispute_id, Action.ATTACH, actor=actor, apply=apply, expected_version=expected_version
+        )
     except BaseException:
         # Nothing of the step was kept in the database: the file must not stay either.
         for attachment in added:

@@ -201,7 +201,9 @@ def dispute_rate_satisfied(
     )
 
 
-def dispute_follow_up_unreachable(*, dispute_id: int, actor=None, note: str = "") -> Dispute:
+def dispute_follow_up_unreachable(
+    *, dispute_id: int, actor=None, note: str = "", expected_version: int | None = None
+) -> Dispute:
     """The resident could not be reached before the follow-up's answer deadline: counted
     apart from the ratings (it is neither satisfied nor unsatisfied)."""
 
@@ -219,7 +221,12 @@ def dispute_follow_up_unreachable(*, dispute_id: int, actor=None, note: str = ""
         return {"follow_up": follow_up.pk, "due_on": follow_up.due_on}
 
     return transition(
-        dispute_id, Action.FOLLOW_UP_UNREACHABLE, actor=actor, reason=note, apply=apply
+        dispute_id,
+        Action.FOLLOW_UP_UNREACHABLE,
+        actor=actor,
+        reason=note,
+        apply=apply,
+        expected_version=expected_version,
     )
 
 

@@ -318,6 +318,7 @@ def agreement_record_performance(
     performance_notes: str,
     judicial_confirmation_applied: bool,
     judicial_confirmation_granted: bool,
+    expected_version: int | None = None,
 ) -> Agreement:
     """履行情况 and 司法确认: how the agreement is being carried out, and whether the parties
     applied to court for judicial confirmation and obtained it. Only an agreement that was
@@ -346,7 +347,13 @@ def agreement_record_performance(
             "granted": judicial_confirmation_granted,
         }
 
-    transition(dispute_id, Action.RECORD_PERFORMANCE, actor=actor, apply=apply)
+    transition(
+        dispute_id,
+        Action.RECORD_PERFORMANCE,
+        actor=actor,
+        apply=apply,
+        expected_version=expected_version,
+    )
     return result["agreement"]
 
 
@@ -580,7 +587,9 @@ def dispute_supervise(
 REVEALABLE_FIELDS = ("phone", "id_number")
 
 
-def party_reveal(*, party_id: int, actor, field: str, reason: str) -> str:
+def party_reveal(
+    *, party_id: int, actor, field: str, reason: str, expected_version: int | None = None
+) -> str:
     """Return a party's full phone or ID number and log who saw it and why (the event is the
     audit record; elsewhere the value is always masked)."""
     from ..models import Party
@@ -594,11 +603,20 @@ def party_reveal(*, party_id: int, actor, field: str, reason: str) -> str:
             raise DisputePermissionError(_("举报人身份信息保密，您无权查看。"))
         return {"party": party.pk, "field": field}
 
-    transition(party.dispute_id, Action.REVEAL_PII, actor=actor, reason=reason, apply=apply)
+    transition(
+        party.dispute_id,
+        Action.REVEAL_PII,
+        actor=actor,
+        reason=reason,
+        apply=apply,
+        expected_version=expected_version,
+    )
     return getattr(party, field)
 
 
-def dispute_reissue_access_code(*, dispute_id: int, actor, reason: str) -> str:
+def dispute_reissue_access_code(
+    *, dispute_id: int, actor, reason: str, expected_version: int | None = None
+) -> str:
     """重新发放查询码: the resident lost the receipt. A new code replaces the old one (which
     stops working at once); the reason (how the applicant's identity was checked) is logged.
     Returns the new code, to be shown once on a fresh receipt."""
@@ -610,5 +628,12 @@ def dispute_reissue_access_code(*, dispute_id: int, actor, reason: str) -> str:
         dispute.save(update_fields=["access_code_hash"])
         return {}
 
-    transition(dispute_id, Action.REISSUE_ACCESS_CODE, actor=actor, reason=reason, apply=apply)
+    transition(
+        dispute_id,
+        Action.REISSUE_ACCESS_CODE,
+        actor=actor,
+        reason=reason,
+        apply=apply,
+        expected_version=expected_version,
+    )
     return access_code

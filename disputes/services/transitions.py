@@ -27,6 +27,8 @@ __all__ = [
     "actor_roles",
     "allowed_actions",
     "can_take",
+    "permission_refusal",
+    "role_allows",
     "transition",
     "record_event",
 ]
@@ -96,6 +98,19 @@ def can_take(dispute: Dispute, actor, action: Action) -> bool:
     rule = ALLOWED_TRANSITIONS[action]
     return dispute.status in rule.sources and bool(
         actor_roles(actor, dispute.current_center) & rule.roles
+    )
+
+
+def role_allows(dispute: Dispute, actor, action: Action) -> bool:
+    """Whether `actor`'s roles at the case's center allow `action` at all, whatever the
+    case's status (an API refuses such a request with a 403 before reading its body)."""
+    return bool(actor_roles(actor, dispute.current_center) & ALLOWED_TRANSITIONS[action].roles)
+
+
+def permission_refusal(action: Action) -> DisputePermissionError:
+    """The error of an actor whose role does not allow `action` on the case."""
+    return DisputePermissionError(
+        _("您的岗位无权对该案件执行“%(action)s”。") % {"action": action.label}
     )
 
 
@@ -192,9 +207,7 @@ def transition(
         if not actor_roles(actor, dispute.current_center) & rule.roles or not _may_see(
             actor, dispute
         ):
-            raise DisputePermissionError(
-                _("您的岗位无权对该案件执行“%(action)s”。") % {"action": action.label}
-            )
+            raise permission_refusal(action)
         if rule.reason_required and not reason:
             raise DisputeTransitionError(
                 _("“%(action)s”必须填写理由。") % {"action": action.label}, field="reason"

@@ -227,7 +227,10 @@ DISPUTE_ATTACHMENT_MAX_PER_CASE = 50
 
 # --- REST framework ------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # API tokens first: a request without a token header falls through to the session (the
+    # browser, with CSRF), and a bad token is answered 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "governance.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -253,6 +256,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # One name per choice set, where several serializers (or fields) share one.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "disputes.choices.Status",
+        "FollowUpStatusEnum": "disputes.choices.FollowUpStatus",
+        "PartyKindEnum": "disputes.choices.PartyKind",
+        "PartySideEnum": "disputes.choices.PartySide",
+        "AuditKindEnum": "disputes.audit.AuditKind",
+    },
 }
 
 # --- Logging -------------------------------------------------------------------------------

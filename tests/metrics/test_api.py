@@ -126,7 +126,7 @@ def test_the_api_is_scoped_like_the_pages(client, center_tree, member, target, s
 
 
 def test_grid_workers_anonymous_users_and_the_deployment(client, center_tree, member, admin):
-    assert client.get(api_url(center_tree.village)).status_code == 403  # anonymous
+    assert client.get(api_url(center_tree.village)).status_code == 401  # anonymous
     client.force_login(member(center_tree.village, Role.GRID_WORKER))
     assert client.get(api_url(center_tree.village)).status_code == 403
     client.force_login(member(center_tree.city, Role.DIRECTOR))
