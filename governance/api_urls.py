@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("centers.api.urls")),
     path("", include("grids.api.urls")),
     path("", include("metrics.api.urls")),
+    path("public/", include("disputes.public_api.urls")),
 ]
