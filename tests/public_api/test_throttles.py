@@ -5,6 +5,7 @@ same with and without REDIS_URL."""
 
 import logging
 import socket
+import threading
 import time
 
 import pytest
@@ -108,11 +109,39 @@ def _unused_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(params=["refused", "port 1"])
+class SilentServer:
+    """A socket that accepts connections and never answers, the way a hung Redis behaves."""
+
+    def __init__(self):
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
+        self.peers = []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while True:
+            try:
+                self.peers.append(self.socket.accept()[0])
+            except OSError:  # closed
+                return
+
+    def close(self):
+        self.socket.close()
+        for peer in self.peers:
+            peer.close()
+
+
+@pytest.fixture(params=["refused", "port 1", "hung"])
 def redis_down(request, settings):
-    """The default cache is a real Redis cache at an address where nothing listens, with the
-    project's short socket timeouts."""
-    port = _unused_port() if request.param == "refused" else 1
+    """The default cache is a real Redis cache at an address where nothing listens (or where
+    a socket accepts and never answers), with the project's short socket timeouts."""
+    if request.param == "hung":
+        server = SilentServer()
+        request.addfinalizer(server.close)
+        port = server.port
+    else:
+        port = _unused_port() if request.param == "refused" else 1
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
