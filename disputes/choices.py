@@ -297,8 +297,9 @@ ALLOWED_TRANSITIONS: dict[Action, Transition] = {
         changes_case=False,
     ),
     # Files and a new access code for the resident: audited, the case's state untouched.
+    # The system attaches the file a resident sent with an online filing (网上受理).
     Action.ATTACH: Transition(
-        frozenset(Status) - {Status.ARCHIVED}, None, HANDLERS, changes_case=False
+        frozenset(Status) - {Status.ARCHIVED}, None, HANDLERS | {SYSTEM}, changes_case=False
     ),
     Action.REISSUE_ACCESS_CODE: Transition(
         frozenset(Status) - {Status.ARCHIVED},

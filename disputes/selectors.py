@@ -1,18 +1,35 @@
 """Reads of the disputes app."""
 
+import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 
+from django.contrib.auth.hashers import check_password, get_hasher, make_password
 from django.db.models import Prefetch, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from centers.choices import CenterLevel
 from centers.models import Center, Department, subtree_q
+from governance.masking import mask_name
 
-from .choices import OPEN_STATUSES, PartySide, RequestType
+from .choices import (
+    OPEN_STATUSES,
+    Action,
+    FollowUpStatus,
+    PartySide,
+    RequestType,
+    Satisfaction,
+    Status,
+)
 from .models import Agreement, Attachment, CaseEvent, Dispute, FollowUp, MediationSession, Party
 
 __all__ = [
+    "PUBLIC_STEPS",
     "ChainCheck",
+    "PublicCaseView",
+    "PublicStep",
     "RepeatWarning",
     "attachment_queryset",
     "case_agreement",
@@ -24,9 +41,11 @@ __all__ = [
     "case_sessions",
     "dispute_api_list_queryset",
     "dispute_detail_queryset",
+    "dispute_for_resident",
     "dispute_list_queryset",
     "dispute_queryset",
     "follow_up_queryset",
+    "public_case_view",
     "repeat_cases",
     "reporter_identity_visible",
     "reporter_visible_q",
@@ -261,3 +280,160 @@ def case_repeat_warning(*, user, dispute: Dispute) -> RepeatWarning:
         phones.append(phone)
         id_numbers.append(id_number)
     return repeat_warning(user=user, phones=phones, id_numbers=id_numbers, exclude_pk=dispute.pk)
+
+
+# --- The resident's view of their case (no account, by tracking number and access code) -----
+
+TRACKING_NUMBER = re.compile(r"[0-9A-Za-z-]{1,32}")
+
+
+@lru_cache(maxsize=8)
+def _dummy_access_code_hash(algorithm: str) -> str:
+    return make_password("no-such-case", hasher=algorithm)
+
+
+def dispute_for_resident(*, tracking_number: str, access_code: str | None) -> Dispute | None:
+    """The case a resident asks about, or None when there is no such case OR the access code
+    is missing or wrong: the caller cannot tell the two apart, and neither can a clock, since
+    a password check (against a fixed dummy hash when there is no case) runs either way."""
+    tracking_number = (tracking_number or "").strip()
+    access_code = (access_code or "").strip().upper()
+    dispute = None
+    if TRACKING_NUMBER.fullmatch(tracking_number):
+        dispute = (
+            Dispute.objects.select_related("category", "current_center")
+            .filter(tracking_number=tracking_number)
+            .first()
+        )
+    encoded = (
+        dispute.access_code_hash
+        if dispute is not None
+        else _dummy_access_code_hash(get_hasher().algorithm)
+    )
+    matches = check_password(access_code, encoded)
+    return dispute if dispute is not None and access_code and matches else None
+
+
+@dataclass(frozen=True)
+class PublicStep:
+    """One step of a case as the resident sees it: what happened, when, and at which center
+    (the center's name and level after the step). Nothing about any person."""
+
+    step: str
+    label: str
+    at: datetime
+    level: str
+    level_label: str
+    center: str
+    rating: str = ""
+    rating_label: str = ""
+
+
+@dataclass(frozen=True)
+class PublicCaseView:
+    """Where a case stands, for the resident who filed it: status, the level and center
+    handling it, the deadline there, whether a rating is open, and the public steps. The
+    applicants' names are masked; no other party, no staff, no free text is included."""
+
+    tracking_number: str
+    status: str
+    status_label: str
+    category: str
+    registered_at: datetime
+    level: str
+    level_label: str
+    center: str
+    level_due_at: datetime | None
+    overdue: bool
+    closed_at: datetime | None
+    applicants: list[str]
+    rating_open: bool
+    rating_due_on: date | None
+    steps: list[PublicStep]
+
+
+# The events a resident is shown, by an explicit allow-list: event action → (public step,
+# label). Everything else (mediator assignment, sessions, attachments, revealing personal
+# data, deadline warnings, supervision, returns, extensions …) stays internal. An event's
+# reason and data (staff's free text, who did it) are never shown.
+PUBLIC_STEPS = {
+    Action.REGISTER: ("received", _("已登记")),
+    Action.ACCEPT: ("accepted", _("已受理")),
+    Action.NOT_ACCEPT: ("not_accepted", _("不予受理")),
+    Action.DISPATCH: ("dispatched", _("已派单")),
+    Action.ASSIGN_DOWN: ("dispatched", _("已派单")),
+    Action.SIGN: ("signed", _("承办单位已签收")),
+    Action.ESCALATE: ("escalated", _("已上报上级中心")),
+    Action.START_MEDIATION: ("mediation_started", _("开始调解")),
+    Action.AGREE: ("agreement_reached", _("调解成功，达成协议")),
+    Action.FAIL: ("mediation_failed", _("调解未成功")),
+    Action.CLOSE: ("closed", _("已结案")),
+    Action.START_FOLLOW_UP: ("follow_up", _("回访：请您评价")),
+    Action.RATE_SATISFIED: ("rated", _("已评价")),
+    Action.RATE_UNSATISFIED: ("rated", _("已评价")),
+    Action.REOPEN: ("reopened", _("重新办理")),
+    Action.FOLLOW_UP_UNREACHABLE: ("follow_up_ended", _("回访结束（未联系上）")),
+    Action.ARCHIVE: ("archived", _("已归档")),
+}
+
+
+def _public_steps(event: CaseEvent) -> list[PublicStep]:
+    step, label = PUBLIC_STEPS[event.action]
+    center = event.center
+    common = {
+        "at": event.created_at,
+        "level": center.level,
+        "level_label": str(CenterLevel(center.level).label),
+        "center": center.name,
+    }
+    rating = (event.data or {}).get("rating", "")
+    if step == "rated" and rating in Satisfaction.values:
+        rated = PublicStep(
+            step=step,
+            label=str(label),
+            rating=rating,
+            rating_label=str(Satisfaction(rating).label),
+            **common,
+        )
+        if event.action == Action.RATE_UNSATISFIED:
+            # 不满意 reopens the case (重办) in the same step.
+            return [rated, PublicStep(step="reopened", label=str(_("重新办理")), **common)]
+        return [rated]
+    return [PublicStep(step=step, label=str(label), **common)]
+
+
+def public_case_view(dispute: Dispute) -> PublicCaseView:
+    """The resident's view of `dispute` (see PublicCaseView), in the active language."""
+    events = (
+        CaseEvent.objects.filter(dispute=dispute, action__in=list(PUBLIC_STEPS))
+        .select_related("center")
+        .order_by("seq")
+    )
+    steps = [step for event in events for step in _public_steps(event)]
+    follow_up = (
+        FollowUp.objects.filter(
+            dispute=dispute, cycle=dispute.reopen_count, status=FollowUpStatus.OPEN
+        )
+        .only("due_on")
+        .first()
+    )
+    rating_open = dispute.status == Status.FOLLOW_UP and follow_up is not None
+    is_open = dispute.status in OPEN_STATUSES
+    applicants = dispute.parties.filter(side=PartySide.APPLICANT).order_by("pk")
+    return PublicCaseView(
+        tracking_number=dispute.tracking_number,
+        status=dispute.status,
+        status_label=str(Status(dispute.status).label),
+        category=dispute.category.name,
+        registered_at=dispute.created_at,
+        level=dispute.level,
+        level_label=str(CenterLevel(dispute.level).label),
+        center=dispute.current_center.name,
+        level_due_at=dispute.level_due_at if is_open else None,
+        overdue=is_open and dispute.is_overdue,
+        closed_at=dispute.closed_at,
+        applicants=[mask_name(name) for name in applicants.values_list("name", flat=True)],
+        rating_open=rating_open,
+        rating_due_on=follow_up.due_on if rating_open else None,
+        steps=steps,
+    )

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("metrics.api.urls")),
     path("", include("disputes.api.urls")),
     path("", include("notifications.api.urls")),
+    path("public/", include("disputes.public_api.urls")),
 ]

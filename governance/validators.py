@@ -6,13 +6,15 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["id_number_check_digit", "validate_id_number", "validate_phone"]
+__all__ = ["id_number_check_digit", "validate_id_number", "validate_mobile", "validate_phone"]
 
 _ID_RE = re.compile(r"\A[0-9]{17}[0-9X]\Z")
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 # Mainland mobiles (1[3-9] + 9 digits) or landlines with an area code (0710-1234567).
-_PHONE_RE = re.compile(r"\A(?:1[3-9][0-9]{9}|0[1-9][0-9]{1,2}-?[2-9][0-9]{6,7})\Z")
+_MOBILE = r"1[3-9][0-9]{9}"
+_PHONE_RE = re.compile(rf"\A(?:{_MOBILE}|0[1-9][0-9]{{1,2}}-?[2-9][0-9]{{6,7}})\Z")
+_MOBILE_RE = re.compile(rf"\A{_MOBILE}\Z")
 
 
 def id_number_check_digit(first17: str) -> str:
@@ -44,3 +46,10 @@ def validate_phone(value: str) -> None:
         raise ValidationError(
             _("请输入11位手机号或带区号的固定电话（如 0710-3456789）。"), code="phone"
         )
+
+
+def validate_mobile(value: str) -> None:
+    """A mainland mobile number (11 digits, 1[3-9]…): where a resident must be reachable by
+    SMS, e.g. when filing a dispute online."""
+    if not _MOBILE_RE.match((value or "").strip()):
+        raise ValidationError(_("请输入11位手机号。"), code="mobile")

@@ -27,7 +27,6 @@ each process reloads at least every `CACHE_SECONDS`.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from bisect import bisect_right
@@ -40,6 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import CalendarDay, CalendarDayKind, CalendarSource, CalendarYear
+from .sharedcache import UNAVAILABLE, cache_breaker
 
 __all__ = [
     "CACHE_SECONDS",
@@ -56,8 +56,6 @@ __all__ = [
 
 # Longest time a process keeps its copy of the calendar without seeing a version change (a
 # safety net for a deployment without a shared cache: `make run` without REDIS_URL).
-logger = logging.getLogger(__name__)
-
 CACHE_SECONDS = 300
 # The next year's schedule is usually published in November; from November 1 on, a deadline set
 # today can reach into next year, so from then on a missing next year is reported too.
@@ -85,24 +83,15 @@ _lock = threading.Lock()
 _calendar_copy: _Calendar | None = None
 
 
-# When the shared cache (Redis) fails, skip it for this long and rely on this process's copy
-# (reloaded from the database every CACHE_SECONDS): deadlines never wait on a dead Redis.
-CACHE_RETRY_SECONDS = 30
-_UNKNOWN = object()
-_cache_down_until = 0.0
+# When the shared cache (Redis) fails, its breaker (governance.sharedcache) skips it for a while
+# and this process relies on its own copy (reloaded from the database every CACHE_SECONDS):
+# deadlines never wait on a dead Redis.
+_UNKNOWN = UNAVAILABLE
 
 
 def _shared(call, *args, **kwargs):
     """Run a cache call; on any cache failure return _UNKNOWN and stop asking for a while."""
-    global _cache_down_until
-    if time.monotonic() < _cache_down_until:
-        return _UNKNOWN
-    try:
-        return call(*args, **kwargs)
-    except Exception as error:  # noqa: BLE001 - redis-py and others raise their own types
-        _cache_down_until = time.monotonic() + CACHE_RETRY_SECONDS
-        logger.warning("calendar version check skipped, the cache failed: %s", error)
-        return _UNKNOWN
+    return cache_breaker().call(call, *args, what="calendar version check", **kwargs)
 
 
 def invalidate_calendar_cache() -> None:

@@ -5,7 +5,12 @@ from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from governance.validators import id_number_check_digit, validate_id_number, validate_phone
+from governance.validators import (
+    id_number_check_digit,
+    validate_id_number,
+    validate_mobile,
+    validate_phone,
+)
 
 birth_dates = st.dates(min_value=date(1900, 1, 1), max_value=date.today() - timedelta(days=1))
 
@@ -56,3 +61,17 @@ def test_phones_that_pass(value):
 def test_phones_that_fail(value):
     with pytest.raises(ValidationError):
         validate_phone(value)
+
+
+@given(st.from_regex(r"\A1[3-9][0-9]{9}\Z", fullmatch=True))
+def test_mobiles_pass_both_validators(value):
+    validate_mobile(value)
+    validate_phone(value)
+
+
+@pytest.mark.parametrize(
+    "value", ["", "0710-3456789", "07103456789", "12907101234", "1390710123", "139071012345"]
+)
+def test_landlines_and_malformed_numbers_are_not_mobiles(value):
+    with pytest.raises(ValidationError, match="11位手机号"):
+        validate_mobile(value)

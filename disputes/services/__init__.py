@@ -8,7 +8,7 @@ from .documents import (
 )
 from .followup import *  # noqa: F403
 from .followup import __all__ as _followup_all
-from .intake import IntakeResult, PartyData, dispute_register
+from .intake import IntakeResult, PartyData, dispute_register, dispute_register_online
 from .lifecycle import *  # noqa: F403
 from .lifecycle import __all__ as _lifecycle_all
 from .transitions import (
@@ -29,6 +29,7 @@ __all__ = [
     "IntakeResult",
     "PartyData",
     "dispute_register",
+    "dispute_register_online",
     "DisputeError",
     "DisputeConflictError",
     "DisputePermissionError",

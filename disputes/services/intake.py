@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,12 +21,14 @@ from ..choices import SYSTEM, Action, Channel, PartySide, RequestType, RiskLevel
 from ..deadlines import start_clock
 from ..facts import locate, repeat_applicant
 from ..models import Category, Dispute, Party, TrackingSequence
+from .attachments import attachment_add
 from .transitions import DisputePermissionError, DisputeTransitionError, actor_roles, record_event
 
 __all__ = [
     "IntakeResult",
     "PartyData",
     "dispute_register",
+    "dispute_register_online",
     "new_access_code",
     "ACCESS_CODE_ALPHABET",
 ]
@@ -179,3 +182,50 @@ def dispute_register(
             },
         )
     return IntakeResult(dispute=dispute, access_code=access_code)
+
+
+def dispute_register_online(
+    *,
+    village: Center,
+    category: Category,
+    summary: str,
+    applicant_name: str,
+    applicant_phone: str,
+    description: str = "",
+    address: str = "",
+    occurred_at: datetime | None = None,
+    attachment: File | None = None,
+) -> IntakeResult:
+    """网上受理: a resident files a dispute themselves, without an account. The system is the
+    actor; the village center of the place where it happened receives it, so it lands in
+    that village's inbox (重大 risk is not assessed online: a handler raises it at
+    assessment). One file may come with it, checked by the same rules as a staff upload
+    (attachment_add). Nothing is kept unless the case and its file both are."""
+    if village.level != CenterLevel.VILLAGE or not village.is_active:
+        raise DisputeTransitionError(_("请填写有效的村/社区12位区划代码。"), field="village")
+    applicant = PartyData(
+        side=PartySide.APPLICANT,
+        name=applicant_name,
+        phone=applicant_phone,
+    )
+    with transaction.atomic():
+        result = dispute_register(
+            actor=None,
+            receiving_center=village,
+            channel=Channel.ONLINE,
+            category=category,
+            summary=summary,
+            description=description,
+            village=village,
+            parties=[applicant],
+            address=address,
+            occurred_at=occurred_at,
+        )
+        if attachment is not None:
+            attachment_add(
+                dispute_id=result.dispute.pk,
+                actor=None,
+                file=attachment,
+                description=_("申请人网上提交"),
+            )
+    return result

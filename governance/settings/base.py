@@ -226,6 +226,10 @@ DISPUTE_ATTACHMENT_TYPES = ["image/jpeg", "image/png", "application/pdf"]
 DISPUTE_ATTACHMENT_MAX_PER_CASE = 50
 
 # --- REST framework ------------------------------------------------------------------------
+# How many reverse proxies (nginx …) stand in front of the web server: the client IP that rate
+# limits count is taken that far from the end of X-Forwarded-For. Unset: DRF's default (the
+# whole header, which a client can forge); 0 when nothing is in front.
+API_NUM_PROXIES = int(os.environ["API_NUM_PROXIES"]) if os.environ.get("API_NUM_PROXIES") else None
 REST_FRAMEWORK = {
     # API tokens first: a request without a token header falls through to the session (the
     # browser, with CSRF), and a bad token is answered 401 with a WWW-Authenticate header.
@@ -238,6 +242,20 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "NUM_PROXIES": API_NUM_PROXIES,
+}
+
+# Rate limits of the resident API (/api/v1/public/), "N/second|minute|hour|day", counted in
+# fixed windows in the cache (disputes/public_api/throttles.py). Filing fails open when the
+# cache (Redis) is down; access-code guessing falls back to a per-process count.
+PUBLIC_API_THROTTLE_RATES = {
+    # Online filings per client IP (every attempt) and per applicant phone (valid filings).
+    "public_intake_ip": "10/hour",
+    "public_intake_phone": "3/day",
+    # Failed look-ups (no such case, missing or wrong access code) per client IP, and per
+    # tracking number: past it, that number is refused even with the right code.
+    "public_lookup_failures_ip": "30/hour",
+    "public_lookup_failures_case": "10/hour",
 }
 
 # OpenAPI 3 schema at /api/schema/; Swagger UI and ReDoc load their assets from our own static

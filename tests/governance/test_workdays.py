@@ -403,6 +403,7 @@ def test_deadlines_do_not_depend_on_a_working_shared_cache(settings, monkeypatch
     from django.core.cache import caches
 
     from governance import workdays
+    from governance.sharedcache import cache_breaker
 
     calls = []
     settings.CACHES = {
@@ -413,7 +414,8 @@ def test_deadlines_do_not_depend_on_a_working_shared_cache(settings, monkeypatch
         }
     }
     monkeypatch.setattr(workdays, "_calendar_copy", None)
-    monkeypatch.setattr(workdays, "_cache_down_until", 0.0)
+    breaker = cache_breaker()
+    breaker.reset()
     real_get = caches["default"].get
 
     def counting_get(*args, **kwargs):
@@ -421,9 +423,12 @@ def test_deadlines_do_not_depend_on_a_working_shared_cache(settings, monkeypatch
         return real_get(*args, **kwargs)
 
     monkeypatch.setattr(caches["default"], "get", counting_get)
-    # 2026-10-01..07 is the National Day holiday; Saturday 10-10 is worked.
-    assert workdays.add_workdays(date(2026, 9, 30), 1) == date(2026, 10, 8)
-    assert workdays.add_workdays(date(2026, 9, 30), 3) == date(2026, 10, 10)
-    assert workdays.workdays_between(date(2026, 9, 30), date(2026, 10, 12)) == 4
-    assert len(calls) == 1  # asked once, then left alone
-    assert workdays._cache_down_until > 0
+    try:
+        # 2026-10-01..07 is the National Day holiday; Saturday 10-10 is worked.
+        assert workdays.add_workdays(date(2026, 9, 30), 1) == date(2026, 10, 8)
+        assert workdays.add_workdays(date(2026, 9, 30), 3) == date(2026, 10, 10)
+        assert workdays.workdays_between(date(2026, 9, 30), date(2026, 10, 12)) == 4
+        assert len(calls) == 1  # asked once, then left alone
+        assert breaker.is_open
+    finally:
+        breaker.reset()
