@@ -1,6 +1,8 @@
 """Masking of personal data (姓名、手机号、身份证号) wherever it is not needed in full."""
 
-__all__ = ["mask_name", "mask_phone", "mask_id_number"]
+import re
+
+__all__ = ["mask_name", "mask_phone", "mask_id_number", "mask_text"]
 
 
 def mask_name(name: str) -> str:
@@ -27,3 +29,32 @@ def mask_id_number(id_number: str) -> str:
     if len(value) <= 8:
         return "*" * len(value)
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+# A number written in free text: digits, possibly broken by single spaces or hyphens
+# (138 1234 5678, 0710-3456789), with an ID number's final X; not part of a longer word.
+_NUMBER_RUN = re.compile(r"(?<![0-9A-Za-z])[0-9](?:[ \-]?[0-9])*[Xx]?(?![0-9A-Za-z])")
+# Shorter numbers (amounts, dates, house numbers) are left alone.
+MASKED_NUMBER_DIGITS = 7
+
+
+def _mask_number(match: re.Match) -> str:
+    raw = match.group(0)
+    compact = raw.replace(" ", "").replace("-", "")
+    if sum(ch.isdigit() for ch in compact) < MASKED_NUMBER_DIGITS:
+        return raw
+    if len(compact) == 18:
+        return mask_id_number(compact.upper())
+    return mask_phone(compact)
+
+
+def mask_text(text: str, *, names=()) -> str:
+    """Free text with personal data masked: every number of 7 digits or more (mobiles,
+    landlines, ID numbers, bank cards) like a phone or ID number, and every occurrence of one
+    of `names` (the parties on record) like a name. Names that nobody recorded cannot be
+    recognised: callers publish only short texts (a case's summary), never full ones."""
+    masked = _NUMBER_RUN.sub(_mask_number, text or "")
+    for name in sorted({(n or "").strip() for n in names}, key=len, reverse=True):
+        if len(name) >= 2:
+            masked = masked.replace(name, mask_name(name))
+    return masked
