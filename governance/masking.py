@@ -31,16 +31,21 @@ def mask_id_number(id_number: str) -> str:
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
 
 
-# A number written in free text: digits, possibly broken by single spaces or hyphens
-# (138 1234 5678, 0710-3456789), with an ID number's final X; not part of a longer word.
-_NUMBER_RUN = re.compile(r"(?<![0-9A-Za-z])[0-9](?:[ \-]?[0-9])*[Xx]?(?![0-9A-Za-z])")
+# A number written in free text: digits (ASCII or full-width, as Chinese input methods type
+# them), possibly broken by single spaces or hyphens (138 1234 5678, 0710-3456789), with an
+# ID number's final X; not part of a longer word.
+_NUMBER_RUN = re.compile(
+    r"(?<![0-9０-９A-Za-zＡ-Ｚａ-ｚ])[0-9０-９](?:[ \-－]?[0-9０-９])*[XxＸｘ]?"
+    r"(?![0-9０-９A-Za-zＡ-Ｚａ-ｚ])"
+)
+_TO_ASCII = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx", " -－")
 # Shorter numbers (amounts, dates, house numbers) are left alone.
 MASKED_NUMBER_DIGITS = 7
 
 
 def _mask_number(match: re.Match) -> str:
     raw = match.group(0)
-    compact = raw.replace(" ", "").replace("-", "")
+    compact = raw.translate(_TO_ASCII)
     if sum(ch.isdigit() for ch in compact) < MASKED_NUMBER_DIGITS:
         return raw
     if len(compact) == 18:

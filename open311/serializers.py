@@ -187,7 +187,8 @@ class ServiceRequestInputSerializer(serializers.Serializer):
     summary and its applicant."""
 
     api_key = serializers.CharField(
-        help_text="The key of the API client (also accepted in the query string)."
+        required=False,
+        help_text="The key of the API client. Required, here or in the query string.",
     )
     jurisdiction_id = _optional(
         serializers.CharField,

@@ -36,7 +36,12 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+)
 from rest_framework import exceptions
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
@@ -159,6 +164,8 @@ def _intake_errors(error) -> Open311Error:
 
 
 # --- Schema pieces -----------------------------------------------------------------------
+# Response examples sit inside OpenApiResponse so that both formats (application/json and
+# text/xml) show them; the values are the specification's examples in our terms.
 
 # The error list, inline: drf-spectacular wraps list serializers in an array for 2xx only.
 ERRORS = {
@@ -175,30 +182,85 @@ ERRORS = {
         "required": ["code", "description"],
     },
 }
+
+
+def errors(*examples: tuple[str, str, str]) -> OpenApiResponse:
+    """An error response with examples given as (name, status code, description)."""
+    return OpenApiResponse(
+        ERRORS,
+        examples=[
+            OpenApiExample(name, value=[{"code": int(code), "description": description}])
+            for name, code, description in examples
+        ],
+    )
+
+
+def ok(serializer, name: str, value) -> OpenApiResponse:
+    """A success response; for a list serializer `value` is one item (the schema tool puts
+    it in a list)."""
+    return OpenApiResponse(serializer, examples=[OpenApiExample(name, value=value)])
+
+
 JURISDICTION = OpenApiParameter(
     "jurisdiction_id",
     OpenApiTypes.STR,
     description="The 12-digit division code of one of the deployment's root centers. "
     "Optional; an unknown one is a 404.",
 )
-API_KEY_ERROR = OpenApiExample(
-    "Missing or invalid api_key",
-    value=[{"code": 403, "description": "api_key: api_key 缺失、无效或已停用。"}],
-    response_only=True,
-    status_codes=["403"],
-)
-NOT_FOUND = OpenApiExample(
-    "Not found",
-    value=[{"code": 404, "description": "service_request_id: 没有这个诉求。"}],
-    response_only=True,
-    status_codes=["404"],
-)
-BAD_REQUEST = OpenApiExample(
-    "Invalid parameter",
-    value=[{"code": 400, "description": "address_id: 须为村/社区的12位区划代码。"}],
-    response_only=True,
-    status_codes=["400"],
-)
+UNKNOWN_JURISDICTION = ("Unknown jurisdiction_id", "404", "jurisdiction_id: 没有这个辖区。")
+BAD_KEY = ("Missing or invalid api_key", "403", "api_key: api_key 缺失、无效或已停用。")
+SERVICE_EXAMPLE = {
+    "service_code": "marriage_family",
+    "service_name": "婚姻家庭",
+    "description": "含赡养、抚养、继承",
+    "metadata": True,
+    "type": "realtime",
+    "keywords": "婚姻家庭, 赡养, 抚养, 继承, 婚姻家庭与邻里",
+    "group": "婚姻家庭与邻里",
+}
+DEFINITION_EXAMPLE = {
+    "service_code": "neighbour",
+    "attributes": [
+        {
+            "variable": True,
+            "code": "risk_level",
+            "datatype": "singlevaluelist",
+            "required": False,
+            "datatype_description": None,
+            "order": 3,
+            "description": "风险等级（不填为“一般”）",
+            "values": [
+                {"key": "ordinary", "name": "一般"},
+                {"key": "serious", "name": "较大"},
+                {"key": "major", "name": "重大"},
+            ],
+        }
+    ],
+}
+POST_EXAMPLE = {
+    "api_key": "o311_…",
+    "jurisdiction_id": "420600000000",
+    "service_code": "neighbour",
+    "lat": 32.0089,
+    "long": 112.1224,
+    "address_string": "檀溪路12号",
+    "address_id": "420602001008",
+    "email": "smit333@example.com",
+    "device_id": "tt222111",
+    "account_id": "123456",
+    "first_name": "三",
+    "last_name": "张",
+    "phone": "13907101234",
+    "description": "邻居院墙排水进我家院子\n已多次协商未果",
+    "media_url": "https://example.com/photos/2212426634.jpg",
+    "attribute[risk_level]": "ordinary",
+}
+CREATED_EXAMPLE = {
+    "service_request_id": "420602000000-2024-00001",
+    "service_notice": "已登记，受理编号 420602000000-2024-00001，由襄城区办理，"
+    "本级办理期限至2024-06-14。请凭受理编号查询办理进度。",
+    "account_id": None,
+}
 REQUEST_EXAMPLE = {
     "service_request_id": "420602001008-2024-00001",
     "status": "open",
@@ -276,23 +338,10 @@ class ServiceListView(Open311View):
         summary="GET Service List",
         description="Our dispute categories (纠纷类别) as Open311 services.",
         parameters=[JURISDICTION],
-        responses={200: ServiceSerializer(many=True), 404: ERRORS},
-        examples=[
-            OpenApiExample(
-                "Services",
-                value={
-                    "service_code": "marriage_family",
-                    "service_name": "婚姻家庭",
-                    "description": "含赡养、抚养、继承",
-                    "metadata": True,
-                    "type": "realtime",
-                    "keywords": "婚姻家庭, 赡养, 抚养, 继承, 婚姻家庭与邻里",
-                    "group": "婚姻家庭与邻里",
-                },
-                response_only=True,
-                status_codes=["200"],
-            )
-        ],
+        responses={
+            200: ok(ServiceSerializer(many=True), "Services", SERVICE_EXAMPLE),
+            404: errors(UNKNOWN_JURISDICTION),
+        },
     )
     def get(self, request):
         self.jurisdiction()
@@ -312,39 +361,13 @@ class ServiceDefinitionView(Open311View):
             JURISDICTION,
             OpenApiParameter("service_code", OpenApiTypes.STR, OpenApiParameter.PATH),
         ],
-        responses={200: ServiceDefinitionSerializer, 404: ERRORS},
-        examples=[
-            OpenApiExample(
-                "Service definition",
-                value={
-                    "service_code": "neighbour",
-                    "attributes": [
-                        {
-                            "variable": True,
-                            "code": "risk_level",
-                            "datatype": "singlevaluelist",
-                            "required": False,
-                            "datatype_description": None,
-                            "order": 3,
-                            "description": "风险等级（不填为“一般”）",
-                            "values": [
-                                {"key": "ordinary", "name": "一般"},
-                                {"key": "serious", "name": "较大"},
-                                {"key": "major", "name": "重大"},
-                            ],
-                        }
-                    ],
-                },
-                response_only=True,
-                status_codes=["200"],
+        responses={
+            200: ok(ServiceDefinitionSerializer, "Service definition", DEFINITION_EXAMPLE),
+            404: errors(
+                ("Unknown service_code", "404", "service_code: 没有这个服务。"),
+                UNKNOWN_JURISDICTION,
             ),
-            OpenApiExample(
-                "Unknown service_code",
-                value=[{"code": 404, "description": "service_code: 没有这个服务。"}],
-                response_only=True,
-                status_codes=["404"],
-            ),
-        ],
+        },
     )
     def get(self, request, service_code):
         self.jurisdiction()
@@ -365,22 +388,12 @@ class ServiceRequestsView(Open311View):
         description="The client's requests (received or handled in its center's subtree; "
         "never confidential ones), most recent first, at most 1000. Requires `api_key`.",
         parameters=[ServiceRequestsQuerySerializer],
-        responses={200: ServiceRequestSerializer(many=True), 400: ERRORS, 403: ERRORS, 404: ERRORS},
-        examples=[
-            OpenApiExample(
-                "Service requests",
-                value=REQUEST_EXAMPLE,
-                response_only=True,
-                status_codes=["200"],
-            ),
-            API_KEY_ERROR,
-            OpenApiExample(
-                "Span too wide",
-                value=[{"code": 400, "description": "end_date: 查询时间跨度不能超过 90 天。"}],
-                response_only=True,
-                status_codes=["400"],
-            ),
-        ],
+        responses={
+            200: ok(ServiceRequestSerializer(many=True), "Service requests", REQUEST_EXAMPLE),
+            400: errors(("Span too wide", "400", "end_date: 查询时间跨度不能超过 90 天。")),
+            403: errors(BAD_KEY),
+            404: errors(UNKNOWN_JURISDICTION),
+        },
     )
     def get(self, request):
         client = self.client()
@@ -406,50 +419,23 @@ class ServiceRequestsView(Open311View):
         "(the village's 12-digit division code), `description` and the applicant's name are "
         "required. Answers the tracking number as `service_request_id`.",
         request={"application/x-www-form-urlencoded": ServiceRequestInputSerializer},
-        responses={
-            201: ServiceRequestCreatedSerializer(many=True),
-            400: ERRORS,
-            403: ERRORS,
-            404: ERRORS,
-        },
         examples=[
             OpenApiExample(
-                "Service request (the specification's example, placed by address_id)",
-                value={
-                    "api_key": "o311_…",
-                    "jurisdiction_id": "420600000000",
-                    "service_code": "neighbour",
-                    "lat": 32.0089,
-                    "long": 112.1224,
-                    "address_string": "檀溪路12号",
-                    "address_id": "420602001008",
-                    "email": "smit333@example.com",
-                    "device_id": "tt222111",
-                    "account_id": "123456",
-                    "first_name": "三",
-                    "last_name": "张",
-                    "phone": "13907101234",
-                    "description": "邻居院墙排水进我家院子\n已多次协商未果",
-                    "media_url": "https://example.com/photos/2212426634.jpg",
-                    "attribute[risk_level]": "ordinary",
-                },
+                "Spec example placed by address_id",
+                value=POST_EXAMPLE,
                 request_only=True,
-            ),
-            OpenApiExample(
-                "Created",
-                value={
-                    "service_request_id": "420602001008-2024-00001",
-                    "service_notice": "已登记，受理编号 420602001008-2024-00001，"
-                    "由檀溪社区居委会办理，本级办理期限至2024-04-19。"
-                    "请凭受理编号查询办理进度。",
-                    "account_id": None,
-                },
-                response_only=True,
-                status_codes=["201"],
-            ),
-            BAD_REQUEST,
-            API_KEY_ERROR,
+                media_type="application/x-www-form-urlencoded",
+            )
         ],
+        responses={
+            201: ok(ServiceRequestCreatedSerializer(many=True), "Created", CREATED_EXAMPLE),
+            400: errors(("Invalid parameter", "400", "address_id: 须为村/社区的12位区划代码。")),
+            403: errors(BAD_KEY),
+            404: errors(
+                ("Unknown service_code", "404", "service_code: 没有这个服务。"),
+                UNKNOWN_JURISDICTION,
+            ),
+        },
     )
     def post(self, request):
         client = self.client()
@@ -506,16 +492,13 @@ class ServiceRequestView(Open311View):
             JURISDICTION,
             OpenApiParameter("service_request_id", OpenApiTypes.STR, OpenApiParameter.PATH),
         ],
-        responses={200: ServiceRequestSerializer(many=True), 404: ERRORS},
-        examples=[
-            OpenApiExample(
-                "Service request",
-                value=REQUEST_EXAMPLE,
-                response_only=True,
-                status_codes=["200"],
+        responses={
+            200: ok(ServiceRequestSerializer(many=True), "Service request", REQUEST_EXAMPLE),
+            404: errors(
+                ("Unknown service_request_id", "404", "service_request_id: 没有这个诉求。"),
+                UNKNOWN_JURISDICTION,
             ),
-            NOT_FOUND,
-        ],
+        },
     )
     def get(self, request, service_request_id):
         jurisdiction = self.jurisdiction()
