@@ -2,10 +2,7 @@
 
 import re
 
-__all__ = ["mask_name", "mask_phone", "mask_id_number", "mask_long_numbers"]
-
-# Numbers this long in a text (a phone or ID number written into a file name) are masked.
-LONG_NUMBER = re.compile(r"\d{11,}[Xx]?")
+__all__ = ["mask_name", "mask_phone", "mask_id_number", "mask_text"]
 
 
 def mask_name(name: str) -> str:
@@ -34,12 +31,35 @@ def mask_id_number(id_number: str) -> str:
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
 
 
-def mask_long_numbers(text: str) -> str:
-    """The text with long numbers masked: 11 digits as a phone (138****5678), longer ones as
-    an ID number (4206**********2541)."""
+# A number written in free text: digits (ASCII or full-width, as Chinese input methods type
+# them), possibly broken by single spaces or hyphens (138 1234 5678, 0710-3456789), with an
+# ID number's final X; not part of a longer word.
+_NUMBER_RUN = re.compile(
+    r"(?<![0-9０-９A-Za-zＡ-Ｚａ-ｚ])[0-9０-９](?:[ \-－]?[0-9０-９])*[XxＸｘ]?"
+    r"(?![0-9０-９A-Za-zＡ-Ｚａ-ｚ])"
+)
+_TO_ASCII = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx", " -－")
+# Shorter numbers (amounts, dates, house numbers) are left alone.
+MASKED_NUMBER_DIGITS = 7
 
-    def mask(match: re.Match) -> str:
-        number = match.group()
-        return mask_phone(number) if len(number) == 11 else mask_id_number(number)
 
-    return LONG_NUMBER.sub(mask, text or "")
+def _mask_number(match: re.Match) -> str:
+    raw = match.group(0)
+    compact = raw.translate(_TO_ASCII)
+    if sum(ch.isdigit() for ch in compact) < MASKED_NUMBER_DIGITS:
+        return raw
+    if len(compact) == 18:
+        return mask_id_number(compact.upper())
+    return mask_phone(compact)
+
+
+def mask_text(text: str, *, names=()) -> str:
+    """Free text with personal data masked: every number of 7 digits or more (mobiles,
+    landlines, ID numbers, bank cards) like a phone or ID number, and every occurrence of one
+    of `names` (the parties on record) like a name. Names that nobody recorded cannot be
+    recognised: callers publish only short texts (a case's summary), never full ones."""
+    masked = _NUMBER_RUN.sub(_mask_number, text or "")
+    for name in sorted({(n or "").strip() for n in names}, key=len, reverse=True):
+        if len(name) >= 2:
+            masked = masked.replace(name, mask_name(name))
+    return masked

@@ -2,8 +2,9 @@
 mobile number or an 18-digit resident ID number. Only the pages whose purpose is to show one
 may; anything else fails the test that made the request. Those pages are: the audited reveal
 (UI and API), the printed 调解协议书 (its opening is audited as a reveal: the parties sign
-it), the intake form sent back with errors (the desk's own typing), and the Django admin
-(data administration by superusers and scoped staff)."""
+it), the intake form sent back with errors (the desk's own typing), the Django admin
+(data administration by superusers and scoped staff), and the OpenAPI schema (its request
+examples are made-up numbers)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ SCANNED_TYPES = ("text/", "application/json", "application/xml", "application/vn
 # (namespace, URL name) of the pages whose job is to show a number in full; None: any name.
 ALLOWED = {
     ("disputes", "reveal"),
+    ("", "case-party-reveal"),
+    ("", "api-schema"),  # documentation: the request examples show what a phone looks like
     ("disputes", "agreement"),
     ("disputes", "intake"),
     ("admin", None),

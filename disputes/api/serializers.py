@@ -15,7 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from centers.models import Center, Department
-from governance.masking import mask_id_number, mask_long_numbers, mask_name, mask_phone
+from governance.masking import mask_id_number, mask_name, mask_phone, mask_text
 from governance.people import person_name
 
 from .. import audit, forms, selectors
@@ -424,7 +424,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_name(self, attachment) -> str:
-        return mask_long_numbers(attachment.original_name)
+        return mask_text(attachment.original_name)
 
     def get_download_url(self, attachment) -> str:
         path = reverse(

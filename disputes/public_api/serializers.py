@@ -11,6 +11,7 @@ from centers.choices import CenterLevel
 from centers.models import Center
 from governance.validators import validate_mobile
 
+from ..api.serializers import ErrorSerializer  # noqa: F401 - one "Error" component
 from ..choices import Satisfaction
 from ..models import Category
 
@@ -204,7 +205,3 @@ class RatingSerializer(serializers.Serializer):
         write_only=True,
         help_text="The access code, if not sent in the X-Access-Code header (preferred).",
     )
-
-
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()

@@ -21,7 +21,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
-from governance.masking import mask_long_numbers
+from governance.masking import mask_text
 
 from ..choices import Action
 from ..models import Attachment, Dispute
@@ -182,7 +182,7 @@ def inspect_upload(file: File) -> InspectedUpload:
 def _mask_numbers(name: str) -> str:
     """The name with long numbers masked (138****5678, 4206**********2541): the audit trail
     is permanent and must not keep a phone or ID number written into a file name."""
-    return mask_long_numbers(name)
+    return mask_text(name)
 
 
 def attachment_add(

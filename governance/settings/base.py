@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "disputes",
     "notifications",
     "metrics",
+    "open311",
 ]
 
 MIDDLEWARE = [

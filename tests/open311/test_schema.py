@@ -1,0 +1,92 @@
+"""The Open311 endpoints in the OpenAPI schema: every path in both formats, with the
+specification's field names, examples, and no generator warnings from our code."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from drf_spectacular.drainage import GENERATOR_STATS
+from drf_spectacular.generators import SchemaGenerator
+
+import open311
+
+from .test_contract import CREATED_FIELDS, REQUEST_FIELDS, SERVICE_FIELDS
+
+pytestmark = pytest.mark.django_db
+
+PATHS = {
+    "/open311/v2/services.{fmt}": ["get"],
+    "/open311/v2/services/{{service_code}}.{fmt}": ["get"],
+    "/open311/v2/requests.{fmt}": ["get", "post"],
+    "/open311/v2/requests/{{service_request_id}}.{fmt}": ["get"],
+}
+
+
+@pytest.fixture(scope="module")
+def schema_and_warnings(django_db_blocker):
+    with django_db_blocker.unblock():
+        GENERATOR_STATS.reset()
+        with GENERATOR_STATS.silence():
+            schema = SchemaGenerator().get_schema(request=None, public=True)
+        warnings = [*GENERATOR_STATS._warn_cache, *GENERATOR_STATS._error_cache]
+    return schema, warnings
+
+
+def test_every_endpoint_in_both_formats(schema_and_warnings):
+    schema, _warnings = schema_and_warnings
+    for template, methods in PATHS.items():
+        for fmt, media_type in (("json", "application/json"), ("xml", "text/xml")):
+            operations = schema["paths"][template.format(fmt=fmt)]
+            assert sorted(method for method in operations if method in ("get", "post")) == sorted(
+                methods
+            )
+            for method in methods:
+                operation = operations[method]
+                assert operation["operationId"].endswith(f"_{fmt}")
+                assert operation["tags"] == ["open311"]
+                ok = operation["responses"]["201" if method == "post" else "200"]
+                assert list(ok["content"]) == [media_type]
+                assert ok["content"][media_type]["examples"]
+                errors = [code for code in operation["responses"] if code >= "400"]
+                assert errors
+                for code in errors:
+                    error_schema = operation["responses"][code]["content"][media_type]["schema"]
+                    assert error_schema["type"] == "array"
+                    assert set(error_schema["items"]["properties"]) == {"code", "description"}
+
+
+def test_the_components_carry_the_specifications_fields(schema_and_warnings):
+    schemas = schema_and_warnings[0]["components"]["schemas"]
+    assert list(schemas["Service"]["properties"]) == SERVICE_FIELDS
+    assert list(schemas["ServiceRequest"]["properties"]) == REQUEST_FIELDS
+    assert list(schemas["ServiceRequestCreated"]["properties"]) == CREATED_FIELDS
+    form = schemas["ServiceRequestInputRequest"]
+    assert {"api_key", "service_code", "address_id", "attribute[risk_level]"} <= set(
+        form["properties"]
+    )
+    post = schema_and_warnings[0]["paths"]["/open311/v2/requests.json"]["post"]
+    assert list(post["requestBody"]["content"]) == ["application/x-www-form-urlencoded"]
+    assert post["requestBody"]["content"]["application/x-www-form-urlencoded"]["examples"]
+    # Component names must match ^[a-zA-Z0-9.\-_]+$ (OpenAPI 3).
+    assert all(
+        name.replace(".", "").replace("-", "").replace("_", "").isalnum() and name.isascii()
+        for name in schemas
+    )
+
+
+def test_no_generator_warning_comes_from_open311(schema_and_warnings):
+    _schema, warnings = schema_and_warnings
+    app_dir = str(Path(open311.__file__).parent) + os.sep
+    ours = [
+        warning
+        for warning in warnings
+        if app_dir in warning or re.search(r"\[Service\w*View", warning)
+    ]
+    assert ours == []
+
+
+def test_the_schema_endpoint_serves_them(client):
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    assert "/open311/v2/requests.json" in response.json()["paths"]
