@@ -3,9 +3,7 @@
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 
-from django.contrib.auth.hashers import check_password, get_hasher, make_password
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +12,7 @@ from centers.choices import CenterLevel
 from centers.models import Center, Department, subtree_q
 from governance.masking import mask_name
 
+from .access_codes import access_code_matches
 from .choices import (
     OPEN_STATUSES,
     Action,
@@ -287,15 +286,10 @@ def case_repeat_warning(*, user, dispute: Dispute) -> RepeatWarning:
 TRACKING_NUMBER = re.compile(r"[0-9A-Za-z-]{1,32}")
 
 
-@lru_cache(maxsize=8)
-def _dummy_access_code_hash(algorithm: str) -> str:
-    return make_password("no-such-case", hasher=algorithm)
-
-
 def dispute_for_resident(*, tracking_number: str, access_code: str | None) -> Dispute | None:
     """The case a resident asks about, or None when there is no such case OR the access code
     is missing or wrong: the caller cannot tell the two apart, and neither can a clock, since
-    a password check (against a fixed dummy hash when there is no case) runs either way."""
+    the code is checked (against a dummy when there is no case) either way."""
     tracking_number = (tracking_number or "").strip()
     access_code = (access_code or "").strip().upper()
     dispute = None
@@ -305,12 +299,7 @@ def dispute_for_resident(*, tracking_number: str, access_code: str | None) -> Di
             .filter(tracking_number=tracking_number)
             .first()
         )
-    encoded = (
-        dispute.access_code_hash
-        if dispute is not None
-        else _dummy_access_code_hash(get_hasher().algorithm)
-    )
-    matches = check_password(access_code, encoded)
+    matches = access_code_matches(access_code, dispute.access_code_hash if dispute else None)
     return dispute if dispute is not None and access_code and matches else None
 
 

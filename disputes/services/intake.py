@@ -5,7 +5,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
@@ -17,6 +16,7 @@ from centers.models import Center
 from grids.models import Grid
 from metrics.services import rollups_mark_dirty
 
+from ..access_codes import access_code_hash
 from ..choices import SYSTEM, Action, Channel, PartySide, RequestType, RiskLevel, Status
 from ..deadlines import start_clock
 from ..facts import locate, repeat_applicant
@@ -115,7 +115,7 @@ def dispute_register(
     with transaction.atomic():
         dispute = Dispute(
             tracking_number="pending",
-            access_code_hash=make_password(access_code),
+            access_code_hash=access_code_hash(access_code),
             channel=channel,
             category=category,
             risk_level=risk_level,

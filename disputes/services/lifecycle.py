@@ -5,13 +5,13 @@ table, roles and the audit event."""
 from collections.abc import Sequence
 
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from centers.choices import Role
 from centers.models import Center, Department, Membership
 
+from ..access_codes import access_code_hash
 from ..choices import Action, EscalationKind, PartySide
 from ..deadlines import extend_clock, level_workdays, start_clock
 from ..models import Agreement, Dispute, MediationSession
@@ -623,7 +623,7 @@ def dispute_reissue_access_code(
     access_code = new_access_code()
 
     def apply(dispute: Dispute) -> dict:
-        dispute.access_code_hash = make_password(access_code)
+        dispute.access_code_hash = access_code_hash(access_code)
         # Not a change of the case's state: colleagues' open forms stay valid.
         dispute.save(update_fields=["access_code_hash"])
         return {}

@@ -2,13 +2,13 @@ import itertools
 from datetime import date
 
 import pytest
-from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from centers.choices import CenterLevel, Role
+from disputes.access_codes import access_code_matches
 from disputes.choices import ALLOWED_TRANSITIONS, Action, PartySide, RiskLevel, Status
 from disputes.deadlines import level_deadline
 from disputes.models import CaseEvent, Dispute
@@ -53,7 +53,7 @@ def test_intake_numbers_the_case_hashes_the_access_code_and_starts_the_clock(reg
     assert register().dispute.tracking_number.endswith("-00002")
     assert len(result.access_code) == 8
     assert result.access_code not in case.access_code_hash
-    assert check_password(result.access_code, case.access_code_hash)
+    assert access_code_matches(result.access_code, case.access_code_hash)
     assert case.status == Status.REGISTERED
     assert case.level == CenterLevel.VILLAGE
     assert case.level_deadline == level_deadline(

@@ -21,7 +21,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -29,6 +28,7 @@ from django.utils import timezone
 from centers.choices import CenterLevel, Role
 from centers.importer import import_divisions
 from centers.models import Center, Membership
+from disputes.access_codes import access_code_hash
 from disputes.choices import OPEN_STATUSES, Action, Channel, Status
 from disputes.models import CaseEvent, Category, Dispute
 from disputes.services import deadline_scan
@@ -115,7 +115,7 @@ class Command(BaseCommand):
         )
         now = timezone.now()
         entered = now - timedelta(days=7)
-        code_hash = make_password("BENCH")
+        code_hash = access_code_hash("BENCH")
         year = now.year + 100  # tracking numbers no real case can have
         for start in range(0, cases, BATCH):
             batch = []

@@ -40,7 +40,6 @@ from pathlib import Path
 from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 from django.db import connection, transaction
@@ -52,6 +51,7 @@ from tqdm import tqdm
 
 from centers.choices import CenterLevel
 from centers.models import Center
+from disputes.access_codes import access_code_hash
 from disputes.choices import OPEN_STATUSES, FollowUpStatus, Satisfaction
 from disputes.models import Category, Dispute, FollowUp
 from metrics import bench_cases
@@ -192,7 +192,7 @@ class Command(BaseCommand):
         context = bench_cases.build_context(
             seed=seed,
             now=timezone.now(),
-            access_code_hash=make_password("BENCH"),
+            access_code_hash=access_code_hash("BENCH"),
             timestamp_suffix="+00" if connection.vendor == "postgresql" else "",
         )
         if not len(context.geography):
