@@ -86,6 +86,18 @@ def service_request_get(
     return queryset.filter(tracking_number=tracking_number).first()
 
 
+def client_may_read(client: ApiClient, dispute: Dispute) -> bool:
+    """Whether the case was received or is handled in the client's subtree (what its list
+    shows)."""
+    center = client.center
+    return (
+        public_requests()
+        .filter(pk=dispute.pk)
+        .filter(subtree_q([center], "current_center__") | subtree_q([center], "receiving_center__"))
+        .exists()
+    )
+
+
 def service_requests_list(
     *,
     client: ApiClient,

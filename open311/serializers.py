@@ -379,7 +379,13 @@ class ServiceRequestSerializer(serializers.Serializer):
             "level": CenterLevel(dispute.level).label,
         }
 
-    def get_description(self, dispute) -> str:
+    def _redacted(self) -> bool:
+        return bool(self.context.get("redact"))
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_description(self, dispute) -> str | None:
+        if self._redacted():
+            return None
         parties = getattr(dispute, "person_parties", None)
         if parties is None:
             parties = dispute.parties.filter(kind=PartyKind.PERSON)
@@ -415,9 +421,12 @@ class ServiceRequestSerializer(serializers.Serializer):
             return None
         return w3_datetime(dispute.level_due_at)
 
-    def get_address(self, dispute) -> str:
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_address(self, dispute) -> str | None:
         """The village and the centers above it, most specific first (the detailed address
         stays with the handlers)."""
+        if self._redacted():
+            return None
         names, center = [], dispute.village
         for depth in range(ADDRESS_DEPTH):
             if center.level != CenterLevel.PROVINCE:

@@ -50,6 +50,7 @@ from rest_framework.views import APIView
 from centers.choices import CenterLevel
 from centers.models import Center
 from disputes.choices import RequestType, RiskLevel
+from disputes.public_api.throttles import RequestThrottle
 from disputes.services import DisputeError
 
 from . import selectors
@@ -133,7 +134,10 @@ def open311_exception_handler(exc, context):
         {"code": status, "description": f"{field}: {message}" if field else message}
         for field, message in pairs
     ]
-    return Open311Response(data, root="errors", status=status)
+    response = Open311Response(data, root="errors", status=status)
+    if isinstance(exc, exceptions.Throttled) and exc.wait:
+        response["Retry-After"] = str(int(exc.wait))
+    return response
 
 
 # Where dispute_register's errors belong among Open311's parameters.
@@ -481,13 +485,25 @@ class ServiceRequestsView(Open311View):
         return Open311Response(data, root="service_requests", status=201)
 
 
+class AnonymousRequestThrottle(RequestThrottle):
+    """GET requests/{id} without a key, per client IP: tracking numbers are sequential, so
+    this keeps anyone from walking through them (fails open when the cache is down)."""
+
+    scope = "open311_anonymous_ip"
+
+    def ident_for(self, request, view):
+        return self.get_ident(request)
+
+
 class ServiceRequestView(Open311View):
     operation_names = {"get": "request_retrieve"}
 
     @extend_schema(
         summary="GET Service Request",
         description="One request by its tracking number. Public (no key), without personal "
-        "data; confidential cases are not found.",
+        "data; confidential cases are not found. Without an `api_key` (rate-limited per "
+        "client IP) `description` and `address` are null; with the key of a client whose "
+        "subtree holds the case they are given.",
         parameters=[
             JURISDICTION,
             OpenApiParameter("service_request_id", OpenApiTypes.STR, OpenApiParameter.PATH),
@@ -501,9 +517,16 @@ class ServiceRequestView(Open311View):
         },
     )
     def get(self, request, service_request_id):
+        client = self.client() if self.param("api_key") else None
+        if client is None:
+            throttle = AnonymousRequestThrottle()
+            if not throttle.allow_request(request, self):
+                raise exceptions.Throttled(wait=throttle.wait())
         jurisdiction = self.jurisdiction()
         dispute = selectors.service_request_get(service_request_id, jurisdiction=jurisdiction)
         if dispute is None:
             raise Open311Error(404, [("service_request_id", _("没有这个诉求。"))])
-        data = ServiceRequestSerializer([dispute], many=True).data
+        # The summary and the place only for a client whose subtree holds the case.
+        full = client is not None and selectors.client_may_read(client, dispute)
+        data = ServiceRequestSerializer([dispute], many=True, context={"redact": not full}).data
         return Open311Response(data, root="service_requests")

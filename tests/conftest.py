@@ -112,6 +112,20 @@ def _no_personal_numbers_in_responses(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _own_rate_limit_windows(monkeypatch):
+    """Rate-limit counts live in the shared cache (Redis in the PostgreSQL run), where they
+    would add up across tests and runs: each test counts under keys of its own."""
+    from uuid import uuid4
+
+    from disputes.public_api.throttles import WindowThrottle
+
+    original, tag = WindowThrottle._key, uuid4().hex[:12]
+    monkeypatch.setattr(
+        WindowThrottle, "_key", lambda self, ident, window: f"{original(self, ident, window)}:{tag}"
+    )
+
+
+@pytest.fixture(autouse=True)
 def _fresh_deadline_rules():
     """Rules a rolled-back test created must not linger in this process's rule cache."""
     from disputes.deadlines import forget_rules

@@ -46,6 +46,7 @@ DEFAULT_RATES = {
     "public_intake_phone": "3/day",
     "public_lookup_failures_ip": "30/hour",
     "public_lookup_failures_case": "10/hour",
+    "open311_anonymous_ip": "120/hour",
 }
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

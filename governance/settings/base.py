@@ -257,6 +257,9 @@ PUBLIC_API_THROTTLE_RATES = {
     # tracking number: past it, that number is refused even with the right code.
     "public_lookup_failures_ip": "30/hour",
     "public_lookup_failures_case": "10/hour",
+    # Open311 GET requests/{id} without an api_key, per client IP (against walking through
+    # the tracking numbers).
+    "open311_anonymous_ip": "120/hour",
 }
 
 # OpenAPI 3 schema at /api/schema/; Swagger UI and ReDoc load their assets from our own static

@@ -241,7 +241,8 @@ def test_get_service_requests_and_one_request(client, hotline, submit, center_tr
     for response in (
         client.get(url("requests", fmt), query),
         client.get(
-            url("request", fmt, service_request_id=number), {"jurisdiction_id": "420600000000"}
+            url("request", fmt, service_request_id=number),
+            {"jurisdiction_id": "420600000000", "api_key": hotline.key},
         ),
     ):
         assert response.status_code == 200

@@ -36,7 +36,9 @@ def test_post_then_work_the_case_then_get(client, hotline, submit, center_tree, 
     assert (submission.lat, submission.long) == (32.01, 112.12)
 
     def get():
-        [item] = client.get(url("request", service_request_id=number)).json()
+        [item] = client.get(
+            url("request", service_request_id=number), {"api_key": hotline.key}
+        ).json()
         [listed] = client.get(
             url("requests"), {"api_key": hotline.key, "service_request_id": number}
         ).json()

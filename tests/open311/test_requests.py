@@ -427,8 +427,63 @@ def test_no_personal_data_in_any_response(client, hotline, submit, center_tree, 
     for body in bodies:
         for secret in secrets:
             assert secret not in body, (secret, body)
-    [item] = client.get(url("request", service_request_id=walk_in.tracking_number)).json()
+    keyed = {"api_key": hotline.key}
+    [item] = client.get(url("request", service_request_id=walk_in.tracking_number), keyed).json()
     assert item["description"] == "赵**投诉邻居，电话 138****2222"
-    [item] = client.get(url("request", service_request_id=number)).json()
+    [item] = client.get(url("request", service_request_id=number), keyed).json()
     assert "李**" in item["description"] and "王**" in item["description"]
     assert "4206**********2541" in item["description"]
+
+
+# --- One request without a key, or with another subtree's key ------------------------------
+
+
+def test_without_a_key_one_request_shows_its_status_but_not_its_summary_or_place(
+    client, hotline, submit, center_tree
+):
+    number = submit().json()[0]["service_request_id"]
+    [anonymous] = client.get(url("request", service_request_id=number)).json()
+    [keyed] = client.get(url("request", service_request_id=number), {"api_key": hotline.key}).json()
+    assert anonymous["description"] is None and anonymous["address"] is None
+    assert keyed["description"] and keyed["address"]
+    assert {k: v for k, v in anonymous.items() if k not in ("description", "address")} == {
+        k: v for k, v in keyed.items() if k not in ("description", "address")
+    }
+
+
+def test_another_subtrees_key_gets_the_redacted_form(client, submit, center_tree):
+    from disputes.choices import Channel
+    from open311.services import api_client_create
+
+    _other, other_key = api_client_create(
+        name="樊城区12345热线", center=center_tree.other_county, channel=Channel.HOTLINE_12345
+    )
+    number = submit().json()[0]["service_request_id"]
+    [item] = client.get(url("request", service_request_id=number), {"api_key": other_key}).json()
+    assert item["description"] is None and item["address"] is None
+
+
+def test_a_wrong_key_is_refused_rather_than_served_anonymously(client, submit):
+    number = submit().json()[0]["service_request_id"]
+    response = client.get(url("request", service_request_id=number), {"api_key": "o311_wrong"})
+    assert response.status_code == 403
+
+
+def test_walking_through_numbers_without_a_key_is_limited_per_ip(client, submit, settings):
+    settings.PUBLIC_API_THROTTLE_RATES = {
+        **settings.PUBLIC_API_THROTTLE_RATES,
+        "open311_anonymous_ip": "3/hour",
+    }
+    from django.core.cache import cache
+
+    cache.clear()
+    number = submit().json()[0]["service_request_id"]
+    answers = [
+        client.get(url("request", service_request_id=number), REMOTE_ADDR="10.9.9.9")
+        for _ in range(4)
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert int(answers[-1]["Retry-After"]) > 0
+    assert answers[-1].json()[0]["code"] == 429
+    other_ip = client.get(url("request", service_request_id=number), REMOTE_ADDR="10.9.9.8")
+    assert other_ip.status_code == 200

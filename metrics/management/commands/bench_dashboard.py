@@ -116,6 +116,11 @@ class Command(BaseCommand):
             help="EXPLAIN (ANALYZE, BUFFERS) the dashboard's slowest query per level",
         )
         parser.add_argument(
+            "--keep-rollups",
+            action="store_true",
+            help="with --skip-generate: measure the rollups built before instead of rebuilding",
+        )
+        parser.add_argument(
             "--clean", action="store_true", help="remove the generated cases and stop"
         )
         parser.add_argument(
@@ -155,7 +160,10 @@ class Command(BaseCommand):
                 workers=options["workers"],
                 chunk_size=options["chunk_size"],
             )
-        self._rollups()
+        if not (options["keep_rollups"] and options["skip_generate"] and _has_rollups()):
+            self._rollups()
+        else:
+            self.stdout.write("Reusing the rollups built before.")
         self._measure(
             levels=options["levels"],
             runs=options["runs"],
@@ -469,6 +477,12 @@ class Command(BaseCommand):
 # centers by MPTT range. It computes only the totals and the per-child counters (the same
 # four parts as metrics.raw: the intake cohort, the closures, the follow-ups, the open cases),
 # i.e. less than the dashboard does; both must agree (checked on the warm-up run).
+
+
+def _has_rollups() -> bool:
+    from metrics.models import MonthlyCounts
+
+    return MonthlyCounts.objects.exists()
 
 
 def _sql_literal(value: str) -> str:
