@@ -11,7 +11,14 @@ from centers.models import Center
 
 from .definitions import Counters
 
-__all__ = ["MonthlyCounts", "DirtyMonth", "ROLLUP_COUNTERS", "Grain", "Dimension"]
+__all__ = [
+    "MonthlyCounts",
+    "DirtyMonth",
+    "OpenCounts",
+    "ROLLUP_COUNTERS",
+    "Grain",
+    "Dimension",
+]
 
 # The counters a month's row holds: all but the "now" ones (open, overdue), read live.
 ROLLUP_COUNTERS = [name for name in Counters.names() if not name.endswith("_now")]
@@ -198,3 +205,69 @@ class DirtyMonth(models.Model):
 
     def __str__(self):
         return f"{self.center_id} {self.month:%Y-%m}"
+
+
+class OpenCounts(models.Model):
+    """The cases open now (and of them overdue) of one unit (a county, or a city without
+    counties), whole (dimension "") or for one value of a dimension, with the unit's city
+    and province. Recomputed whole by the rollup job (every minute) for the dashboards of the
+    deployment, provinces and cities; smaller subtrees count their open cases directly."""
+
+    unit = models.ForeignKey(
+        Center,
+        verbose_name=_("单位"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    city = models.ForeignKey(
+        Center,
+        verbose_name=_("所属市"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        null=True,
+    )
+    province = models.ForeignKey(
+        Center,
+        verbose_name=_("所属省"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        null=True,
+    )
+    dimension = models.CharField(
+        verbose_name=_("维度"),
+        max_length=16,
+        choices=Dimension.choices,
+        blank=True,
+    )
+    value = models.CharField(
+        verbose_name=_("维度取值"),
+        max_length=64,
+        blank=True,
+    )
+    open_now = models.PositiveIntegerField(
+        verbose_name=_("在办"),
+        default=0,
+    )
+    overdue_now = models.PositiveIntegerField(
+        verbose_name=_("超期在办"),
+        default=0,
+    )
+    refreshed_at = models.DateTimeField(
+        verbose_name=_("计算时间"),
+    )
+
+    class Meta:
+        verbose_name = _("在办案件汇总")
+        verbose_name_plural = _("在办案件汇总")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "dimension", "value"], name="open_counts_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["dimension", "province"], name="open_counts_province"),
+            models.Index(fields=["dimension", "city"], name="open_counts_city"),
+        ]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.dimension}={self.value}: {self.open_now}"

@@ -9,9 +9,8 @@ from centers.choices import CenterLevel
 from centers.models import Center
 
 from .definitions import Counters
-from .models import ROLLUP_COUNTERS, Dimension, Grain, MonthlyCounts
+from .models import ROLLUP_COUNTERS, Dimension, Grain, MonthlyCounts, OpenCounts
 from .periods import Period
-from .raw import raw_counters
 
 __all__ = ["serves", "rollup_counters", "rollup_freshness"]
 
@@ -57,12 +56,38 @@ def rollup_counters(*, center, period: Period, group: str | None = None) -> dict
         for name, value in values.items():
             setattr(counters, name, value or 0)
     if group != "month":
-        live_group = {"children": _child_column(center), None: None}.get(group, group)
-        now = raw_counters(center=center, period=period, group=live_group, now_only=True)
-        for name_key, values in now.items():
-            result[name_key].open_now = values.open_now
-            result[name_key].overdue_now = values.overdue_now
+        for name_key, (open_now, overdue_now) in open_counts(center=center, group=group).items():
+            result[name_key].open_now = open_now
+            result[name_key].overdue_now = overdue_now
     return dict(result)
+
+
+def open_counts(*, center, group: str | None = None) -> dict:
+    """{key: (open now, overdue now)} from OpenCounts for the deployment, a province or a
+    city, keyed like rollup_counters (`group` None, "children", or a dimension)."""
+    rows = OpenCounts.objects.filter(dimension=_GROUPS.get(group, Dimension.TOTAL))
+    if center is not None:
+        rows = rows.filter(
+            **{"province" if center.level == CenterLevel.PROVINCE else "city": center}
+        )
+    sums = {"open": Sum("open_now"), "overdue": Sum("overdue_now")}
+    if group is None:
+        found = rows.aggregate(**sums)
+        return {None: (found["open"] or 0, found["overdue"] or 0)}
+    key = {"children": _open_child_column(center)}.get(group, "value")
+    result = {}
+    for row in rows.values(key).annotate(**sums).order_by():
+        name_key = row[key]
+        if group == "category" and name_key not in (None, ""):
+            name_key = int(name_key)
+        result[name_key] = (row["open"] or 0, row["overdue"] or 0)
+    return result
+
+
+def _open_child_column(center) -> str:
+    """The OpenCounts column naming each row's child center."""
+    column = _child_column(center)  # loc_province, loc_city or loc_county
+    return {"loc_province": "province", "loc_city": "city", "loc_county": "unit"}[column]
 
 
 def _child_column(center) -> str:
@@ -79,6 +104,9 @@ def _child_column(center) -> str:
 
 
 def rollup_freshness(center):
-    """When the rows of this subtree were last computed."""
+    """When the rows of this subtree were last computed: the later of the month rows'
+    newest computation and the open counts' (recomputed whole every minute)."""
     rows, _child = _scope(center)
-    return rows.aggregate(latest=Max("refreshed_at"))["latest"]
+    months = rows.aggregate(latest=Max("refreshed_at"))["latest"]
+    opened = OpenCounts.objects.aggregate(latest=Max("refreshed_at"))["latest"]
+    return max((moment for moment in (months, opened) if moment is not None), default=None)

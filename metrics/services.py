@@ -13,11 +13,12 @@ from django.utils import timezone
 from centers.models import Center
 from disputes.models import Dispute, FollowUp
 
-from .models import ROLLUP_COUNTERS, Dimension, DirtyMonth, Grain, MonthlyCounts
+from .models import ROLLUP_COUNTERS, Dimension, DirtyMonth, Grain, MonthlyCounts, OpenCounts
 from .periods import Period, month_start, next_month
 from .raw import raw_counters
 
 __all__ = [
+    "open_counts_refresh",
     "rollup_unit",
     "rollups_build_all",
     "rollups_mark_dirty",
@@ -321,4 +322,49 @@ def rollups_build_all(*, batch_size: int = 5000) -> int:
             written += save(_county_rows(cells, city_cells, places, dimension))
             del cells
             written += save(_city_rows(city_cells, places, dimension))
+    open_counts_refresh()
     return written
+
+
+def open_counts_refresh(*, batch_size: int = 5000) -> int:
+    """Recount the cases open now (and overdue) per unit, whole and per dimension value, in
+    one GROUP BY per dimension over the open cases, and replace every OpenCounts row in one
+    transaction (readers see the old rows or the new ones). Returns the rows written."""
+    from django.db.models import Count
+    from django.db.models.functions import Coalesce
+
+    from disputes.choices import OPEN_STATUSES
+
+    now = timezone.now()
+    open_cases = Dispute.objects.filter(status__in=sorted(OPEN_STATUSES)).annotate(
+        unit=Coalesce("loc_county", "loc_city")
+    )
+    rows = []
+    for dimension in [Dimension.TOTAL, *DIMENSIONS]:
+        keys = ["unit", "loc_city", "loc_province"] + ([dimension] if dimension else [])
+        grouped = (
+            open_cases.filter(unit__isnull=False)
+            .values(*keys)
+            .annotate(open_now=Count("pk"), overdue_now=Count("pk", filter=Q(is_overdue=True)))
+            .order_by()
+        )
+        for row in grouped:
+            value = row.get(dimension, "") if dimension else ""
+            if dimension and value is None:
+                continue
+            rows.append(
+                OpenCounts(
+                    unit_id=row["unit"],
+                    city_id=row["loc_city"],
+                    province_id=row["loc_province"],
+                    dimension=dimension,
+                    value=str(value),
+                    open_now=row["open_now"],
+                    overdue_now=row["overdue_now"],
+                    refreshed_at=now,
+                )
+            )
+    with transaction.atomic():
+        OpenCounts.objects.all().delete()
+        OpenCounts.objects.bulk_create(rows, batch_size=batch_size)
+    return len(rows)

@@ -15,7 +15,7 @@ from metrics.periods import Period, next_month
 from metrics.raw import raw_counters
 from metrics.rollups import _child_column, rollup_counters, serves
 from metrics.selectors import dashboard
-from metrics.services import rollups_rebuild, rollups_refresh
+from metrics.services import open_counts_refresh, rollups_rebuild, rollups_refresh
 from tests.factories import UserFactory
 from tests.metrics.history import make_history
 
@@ -39,6 +39,7 @@ def rolled(center_tree):
     assert rollups_rebuild() > 0
     while rollups_refresh(limit=50):
         pass
+    open_counts_refresh()
     assert not DirtyMonth.objects.exists()
     return history
 
@@ -81,6 +82,28 @@ def test_a_step_marks_its_months_and_the_job_brings_the_rollups_up_to_date(
     after = rollup_counters(center=center_tree.city, period=this_month)[None]
     assert (after.received, after.accepted) == (before.received + 1, before.accepted + 1)
     assert rollups_refresh() == 0  # nothing left to do
+
+
+def test_the_job_recounts_the_open_cases_for_the_big_subtrees(rolled, register, center_tree):
+    from metrics.tasks import refresh_rollups
+
+    now = date.today().replace(day=1)
+    this_month = Period(now, next_month(now))
+    before = rollup_counters(center=center_tree.city, period=this_month)[None]
+    register()
+    stale = rollup_counters(center=center_tree.city, period=this_month)[None]
+    assert stale.open_now == before.open_now  # not yet: the job has not run
+    refresh_rollups()
+    for center in (None, center_tree.city):
+        for group in (None, "children", "category", "channel", "risk_level"):
+            raw_group = _child_column(center) if group == "children" else group
+            live = raw_counters(center=center, period=this_month, group=raw_group, now_only=True)
+            read = rollup_counters(center=center, period=this_month, group=group)
+            assert {key: (c.open_now, c.overdue_now) for key, c in read.items() if c.open_now} == {
+                key: (c.open_now, c.overdue_now) for key, c in live.items() if c.open_now
+            }
+    after = rollup_counters(center=center_tree.city, period=this_month)[None]
+    assert after.open_now == before.open_now + 1
 
 
 def test_the_dashboard_reads_rollups_for_big_subtrees_and_cases_for_small_ones(rolled, center_tree):

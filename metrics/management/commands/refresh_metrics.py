@@ -3,7 +3,12 @@
 
 from django.core.management.base import BaseCommand
 
-from metrics.services import rollups_build_all, rollups_rebuild, rollups_refresh
+from metrics.services import (
+    open_counts_refresh,
+    rollups_build_all,
+    rollups_rebuild,
+    rollups_refresh,
+)
 
 
 class Command(BaseCommand):
@@ -30,4 +35,7 @@ class Command(BaseCommand):
         total = 0
         while done := rollups_refresh(limit=500):
             total += done
-        self.stdout.write(self.style.SUCCESS(f"Recomputed {total} cells."))
+        open_rows = open_counts_refresh()
+        self.stdout.write(
+            self.style.SUCCESS(f"Recomputed {total} cells and {open_rows} open-case rows.")
+        )
