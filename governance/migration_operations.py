@@ -1,0 +1,25 @@
+"""Migration operations for large tables."""
+
+from django.contrib.postgres.operations import AddIndexConcurrently
+from django.db import migrations
+
+__all__ = ["AddIndexConcurrentlyOnPostgres"]
+
+
+class AddIndexConcurrentlyOnPostgres(AddIndexConcurrently):
+    """CREATE INDEX CONCURRENTLY on PostgreSQL (the table stays writable while a big index is
+    built; the migration must be `atomic = False`), a plain CREATE INDEX elsewhere."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        return migrations.AddIndex.database_forwards(
+            self, app_label, schema_editor, from_state, to_state
+        )
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            return super().database_backwards(app_label, schema_editor, from_state, to_state)
+        return migrations.AddIndex.database_backwards(
+            self, app_label, schema_editor, from_state, to_state
+        )
