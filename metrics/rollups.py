@@ -104,9 +104,11 @@ def _child_column(center) -> str:
 
 
 def rollup_freshness(center):
-    """When the rows of this subtree were last computed: the later of the month rows'
-    newest computation and the open counts' (recomputed whole every minute)."""
+    """When the job last brought the rollups up to date: every run recounts the open cases
+    (all OpenCounts rows carry that run's time), after recomputing the months marked dirty.
+    Without open cases, the newest month row of this subtree."""
+    recounted = OpenCounts.objects.values_list("refreshed_at", flat=True).first()
+    if recounted is not None:
+        return recounted
     rows, _child = _scope(center)
-    months = rows.aggregate(latest=Max("refreshed_at"))["latest"]
-    opened = OpenCounts.objects.aggregate(latest=Max("refreshed_at"))["latest"]
-    return max((moment for moment in (months, opened) if moment is not None), default=None)
+    return rows.aggregate(latest=Max("refreshed_at"))["latest"]
