@@ -542,6 +542,12 @@ class Dispute(models.Model):
                 condition=Q(status__in=sorted(OPEN_STATUSES)),
                 name="dispute_open_facts",
             ),
+            # The dashboards' overdue list: the overdue open cases by deadline, read in order.
+            models.Index(
+                fields=["level_deadline"],
+                condition=Q(status__in=sorted(OPEN_STATUSES), is_overdue=True),
+                name="dispute_overdue_list",
+            ),
             # The follow-up job looks for closed cases only.
             models.Index(
                 fields=["closed_at"],

@@ -22,4 +22,8 @@ class Migration(migrations.Migration):
             model_name='dispute',
             index=models.Index(condition=models.Q(('status__in', ['accepted', 'agreed', 'assigned', 'dispatched', 'failed', 'in_mediation', 'registered', 'returned', 'signed'])), fields=['loc_county', 'loc_city', 'loc_province', 'category', 'channel', 'risk_level', 'is_overdue'], name='dispute_open_facts'),
         ),
+        AddIndexConcurrentlyOnPostgres(
+            model_name='dispute',
+            index=models.Index(condition=models.Q(('is_overdue', True), ('status__in', ['accepted', 'agreed', 'assigned', 'dispatched', 'failed', 'in_mediation', 'registered', 'returned', 'signed'])), fields=['level_deadline'], name='dispute_overdue_list'),
+        ),
     ]
