@@ -38,6 +38,12 @@ _CHILD_LEVEL = {
 _NOT_ACCEPTED = (Status.REGISTERED, Status.NOT_ACCEPTED)
 
 
+# Counted from the columns of the open cases' partial index alone (no row id: PostgreSQL then
+# answers with an index-only scan).
+OPEN_NOW = Count("*")
+OVERDUE_NOW = Count("is_overdue", filter=Q(is_overdue=True))
+
+
 def subtree_q(center, prefix: str = "") -> Q:
     """The cases that happened in `center`'s subtree (None: the whole deployment)."""
     if center is None:
@@ -110,7 +116,7 @@ def raw_counters(
             _grouped(
                 open_cases,
                 group,
-                {"open_now": Count("pk"), "overdue_now": Count("pk", filter=Q(is_overdue=True))},
+                {"open_now": OPEN_NOW, "overdue_now": OVERDUE_NOW},
             )
         )
         return dict(result)
@@ -164,7 +170,7 @@ def raw_counters(
             _grouped(
                 open_cases,
                 group,
-                {"open_now": Count("pk"), "overdue_now": Count("pk", filter=Q(is_overdue=True))},
+                {"open_now": OPEN_NOW, "overdue_now": OVERDUE_NOW},
             )
         )
     return dict(result)

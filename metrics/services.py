@@ -330,10 +330,11 @@ def open_counts_refresh(*, batch_size: int = 5000) -> int:
     """Recount the cases open now (and overdue) per unit, whole and per dimension value, in
     one GROUP BY per dimension over the open cases, and replace every OpenCounts row in one
     transaction (readers see the old rows or the new ones). Returns the rows written."""
-    from django.db.models import Count
     from django.db.models.functions import Coalesce
 
     from disputes.choices import OPEN_STATUSES
+
+    from .raw import OPEN_NOW, OVERDUE_NOW
 
     now = timezone.now()
     open_cases = Dispute.objects.filter(status__in=sorted(OPEN_STATUSES)).annotate(
@@ -345,7 +346,7 @@ def open_counts_refresh(*, batch_size: int = 5000) -> int:
         grouped = (
             open_cases.filter(unit__isnull=False)
             .values(*keys)
-            .annotate(open_now=Count("pk"), overdue_now=Count("pk", filter=Q(is_overdue=True)))
+            .annotate(open_now=OPEN_NOW, overdue_now=OVERDUE_NOW)
             .order_by()
         )
         for row in grouped:
