@@ -1075,6 +1075,8 @@ class FollowUp(models.Model):
                 condition=Q(status="open"),
                 name="follow_up_open_due",
             ),
+            # Metrics count follow-ups by the month they ended in.
+            models.Index(fields=["ended_at"], name="follow_up_ended"),
         ]
 
     def __str__(self):

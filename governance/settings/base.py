@@ -101,6 +101,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+elif (
+    DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    and os.environ.get("PG_JIT", "off") == "off"
+):
+    # No JIT compilation: our queries are short index reads whose planned cost can still
+    # pass jit_above_cost; compiling them took seconds (measured: 2.8 s of a 3.1 s rollup
+    # query on 10 million cases) and gained nothing. PG_JIT=on restores the server's choice.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Broker and cache ----------------------------------------------------------------------
