@@ -548,6 +548,16 @@ class Dispute(models.Model):
                 condition=Q(status__in=sorted(OPEN_STATUSES), is_overdue=True),
                 name="dispute_overdue_list",
             ),
+            models.Index(
+                fields=["loc_city", "level_deadline"],
+                condition=Q(status__in=sorted(OPEN_STATUSES), is_overdue=True),
+                name="dispute_overdue_city",
+            ),
+            models.Index(
+                fields=["loc_province", "level_deadline"],
+                condition=Q(status__in=sorted(OPEN_STATUSES), is_overdue=True),
+                name="dispute_overdue_province",
+            ),
             # The follow-up job looks for closed cases only.
             models.Index(
                 fields=["closed_at"],
