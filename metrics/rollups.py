@@ -1,5 +1,6 @@
 """Counters read from the monthly rollups, with the same shape as metrics.raw.raw_counters:
-for the whole deployment, a province or a city, over whole months."""
+for the whole deployment, a province, a city or a county, over whole months. A county's
+children (its townships) have no rollup rows: they are counted from the cases."""
 
 from collections import defaultdict
 
@@ -11,6 +12,7 @@ from centers.models import Center
 from .definitions import Counters
 from .models import ROLLUP_COUNTERS, Dimension, Grain, MonthlyCounts, OpenCounts
 from .periods import Period
+from .raw import raw_counters
 
 __all__ = ["serves", "rollup_counters", "rollup_freshness"]
 
@@ -21,7 +23,12 @@ _GROUPS["risk_level"] = Dimension.RISK
 def serves(center, period: Period) -> bool:
     """Whether rollups can answer for this subtree and period (big subtrees, whole months)."""
     level = None if center is None else center.level
-    return period.whole_months and level in (None, CenterLevel.PROVINCE, CenterLevel.CITY)
+    return period.whole_months and level in (
+        None,
+        CenterLevel.PROVINCE,
+        CenterLevel.CITY,
+        CenterLevel.COUNTY,
+    )
 
 
 def _scope(center):
@@ -32,12 +39,16 @@ def _scope(center):
         return MonthlyCounts.objects.filter(grain=Grain.CITY), child
     if center.level == CenterLevel.PROVINCE:
         return MonthlyCounts.objects.filter(grain=Grain.CITY, parent=center), "center"
+    if center.level == CenterLevel.COUNTY:
+        return MonthlyCounts.objects.filter(grain=Grain.COUNTY, center=center), None
     return MonthlyCounts.objects.filter(grain=Grain.COUNTY, parent=center), "center"
 
 
 def rollup_counters(*, center, period: Period, group: str | None = None) -> dict:
     """{key: Counters} like raw_counters. `group` None, "children", "category", "channel",
-    "risk_level" or "month"; open and overdue (now) are read from the cases."""
+    "risk_level" or "month"; open and overdue now from OpenCounts (the job recounts them)."""
+    if group == "children" and center is not None and center.level == CenterLevel.COUNTY:
+        return raw_counters(center=center, period=period, group=_child_column(center))
     rows, child = _scope(center)
     rows = rows.filter(month__gte=period.start, month__lt=period.end)
     dimension = _GROUPS.get(group, Dimension.TOTAL)
@@ -67,14 +78,13 @@ def open_counts(*, center, group: str | None = None) -> dict:
     city, keyed like rollup_counters (`group` None, "children", or a dimension)."""
     rows = OpenCounts.objects.filter(dimension=_GROUPS.get(group, Dimension.TOTAL))
     if center is not None:
-        rows = rows.filter(
-            **{"province" if center.level == CenterLevel.PROVINCE else "city": center}
-        )
+        column = {CenterLevel.PROVINCE: "province", CenterLevel.COUNTY: "unit"}
+        rows = rows.filter(**{column.get(center.level, "city"): center})
     sums = {"open": Sum("open_now"), "overdue": Sum("overdue_now")}
     if group is None:
         found = rows.aggregate(**sums)
         return {None: (found["open"] or 0, found["overdue"] or 0)}
-    key = {"children": _open_child_column(center)}.get(group, "value")
+    key = _open_child_column(center) if group == "children" else "value"
     result = {}
     for row in rows.values(key).annotate(**sums).order_by():
         name_key = row[key]
@@ -99,7 +109,11 @@ def _child_column(center) -> str:
             CenterLevel.PROVINCE if CenterLevel.PROVINCE in roots else CenterLevel.CITY
         ]
     return LOC_FIELD[
-        CenterLevel.CITY if center.level == CenterLevel.PROVINCE else CenterLevel.COUNTY
+        {
+            CenterLevel.PROVINCE: CenterLevel.CITY,
+            CenterLevel.CITY: CenterLevel.COUNTY,
+            CenterLevel.COUNTY: CenterLevel.TOWNSHIP,
+        }[center.level]
     ]
 
 

@@ -32,8 +32,8 @@ def test_children_categories_channels_and_risks_add_up_to_the_totals(center_tree
 
 
 def test_a_fixed_number_of_queries_whatever_the_subtree(center_tree, admin):
-    """Counts depend on which source serves the subtree (rollups for the deployment and
-    cities, the cases below), never on how many cases or centers it holds."""
+    """Counts depend on which source serves the subtree (rollups for the deployment down to
+    counties, the cases below), never on how many cases or centers it holds."""
     counts = {}
     for seed in (8, 9):
         make_history(center_tree, seed=seed)
@@ -43,7 +43,6 @@ def test_a_fixed_number_of_queries_whatever_the_subtree(center_tree, admin):
             counts.setdefault(center, []).append(len(queries.captured_queries))
     for center, seen in counts.items():
         assert len(set(seen)) == 1 and seen[0] <= 30, (center, seen)
-    assert counts[center_tree.county] == counts[center_tree.township]
 
 
 def test_the_dashboard_opens_on_the_users_own_center(center_tree, member, admin):

@@ -55,7 +55,7 @@ def rolled(center_tree):
 )
 def test_rollups_agree_with_the_cases(rolled, center_tree, seed, group):
     rng = random.Random(seed)
-    center = rng.choice([None, center_tree.city])
+    center = rng.choice([None, center_tree.city, center_tree.county])
     period = months(date(2025, rng.randint(1, 12), 1), rng.choice([1, 1, 3, 12]))
     assert serves(center, period)
     raw_group = _child_column(center) if group == "children" else group
@@ -94,7 +94,7 @@ def test_the_job_recounts_the_open_cases_for_the_big_subtrees(rolled, register, 
     stale = rollup_counters(center=center_tree.city, period=this_month)[None]
     assert stale.open_now == before.open_now  # not yet: the job has not run
     refresh_rollups()
-    for center in (None, center_tree.city):
+    for center in (None, center_tree.city, center_tree.county):
         for group in (None, "children", "category", "channel", "risk_level"):
             raw_group = _child_column(center) if group == "children" else group
             live = raw_counters(center=center, period=this_month, group=raw_group, now_only=True)
@@ -109,12 +109,12 @@ def test_the_job_recounts_the_open_cases_for_the_big_subtrees(rolled, register, 
 def test_the_dashboard_reads_rollups_for_big_subtrees_and_cases_for_small_ones(rolled, center_tree):
     admin = UserFactory(is_superuser=True)
     year = Period.year(2025)
-    for center in (None, center_tree.city):
+    for center in (None, center_tree.city, center_tree.county):
         board = dashboard(center=center, period=year, user=admin)
         assert board.from_rollups
         assert board.totals.as_dict() == raw_counters(center=center, period=year)[None].as_dict()
-    county = dashboard(center=center_tree.county, period=year, user=admin)
-    assert not county.from_rollups
+    township = dashboard(center=center_tree.township, period=year, user=admin)
+    assert not township.from_rollups
     custom = Period(date(2025, 3, 5), date(2025, 4, 5))
     assert not dashboard(center=center_tree.city, period=custom, user=admin).from_rollups
     assert MonthlyCounts.objects.filter(grain="city").exists()
