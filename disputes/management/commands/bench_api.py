@@ -8,7 +8,8 @@ bounded load sent from a second process over loopback.
    checked). The command refuses a database holding other cases unless --yes.
    A staff user (`bench-api`, 中心主任 at the city with the most generated cases) is created
    if missing, with a fresh API token (the earlier ones of that user are revoked: a key
-   cannot be read back). K tracking numbers are drawn for the resident look-ups.
+   cannot be read back). K tracking numbers are drawn for the resident look-ups. Then
+   ANALYZE: planner statistics as autovacuum keeps them (the import leaves none).
 2. Server: `gunicorn governance.wsgi` with W workers on 127.0.0.1, a subprocess started with
    the production settings (DEBUG off, a random SECRET_KEY, API_NUM_PROXIES=0: nothing in
    front) on the same database (its DATABASE_URL is built from this command's connection)
@@ -17,6 +18,8 @@ bounded load sent from a second process over loopback.
    look-ups (PUBLIC_API_THROTTLE_RATES) is raised for the first server (a settings module
    written to a temporary folder: the production settings plus that override); the last
    scenario runs on a second server with the limits as configured, to show them at work.
+   Each server's cache keys carry a prefix of their own, so its counts start from zero
+   and a deployment sharing the Redis is left alone.
 3. Load: C clients, threads of this process each holding an `http.client` connection, in a
    closed loop (each sends its next request when the answer to the last has arrived),
    share a fixed number of requests per scenario, after a warm-up. Every request's latency
