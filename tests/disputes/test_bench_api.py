@@ -71,6 +71,8 @@ def refused(port: int) -> bool:
 def test_it_loads_a_real_server_and_prints_the_table():
     output = bench()
     assert "Generating 200 cases in 2,817 villages" in output
+    # bench_dashboard --generate-only: the cases, no rollups, no dashboard measurement.
+    assert "Rollups:" not in output and "Dashboard vs naive" not in output
     rows = table(output)
     assert list(rows) == [
         "resident status, right code (20 cases)",
