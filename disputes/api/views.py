@@ -42,7 +42,9 @@ from .permissions import MayAudit, MayRegister
 
 __all__ = ["CaseViewSet", "EscalationAuditView", "FollowUpViewSet"]
 
-TRACKING_NUMBER = r"\d{12}-\d{4}-\d{5,}"
+# Any case's number, as the resident API takes it: intake's (420602001008-2026-00001) and
+# others (imported or generated cases, BENCH-…), so that a list holding one can link to it.
+TRACKING_NUMBER = selectors.TRACKING_NUMBER.pattern
 PARTY_KEY = re.compile(r"^parties\[(\d+)\]\.(\w+)$")
 
 

@@ -303,3 +303,16 @@ def test_a_fixed_number_of_queries_whatever_the_page_size(
     assert small == large
     with django_assert_max_num_queries(8):
         client.get(LIST, {"page_size": 12, "status": ["registered", "accepted"]})
+
+
+def test_a_case_numbered_otherwise_is_listed_and_reached(api, people, cases):
+    # Imported or generated cases (bench_dashboard's BENCH-…) need not follow intake's
+    # format; the list links them and the detail answers, as the web pages and the resident
+    # API do.
+    Dispute.objects.filter(pk=cases.drain.pk).update(tracking_number="BENCH-0000000001")
+    staff = api(people.township_staff)
+    rows = {row["tracking_number"]: row for row in staff.get(LIST).json()["results"]}
+    assert rows["BENCH-0000000001"]["url"].endswith("/api/v1/cases/BENCH-0000000001/")
+    detail = staff.get(case_url("BENCH-0000000001"))
+    assert detail.status_code == 200 and detail.json()["summary"] == "邻里排水纠纷"
+    assert staff.get("/api/v1/cases/BENCH_0000000001/").status_code == 404

@@ -11,6 +11,7 @@ approach, on the same data in the same run.
    all in the one transaction (an interrupted load leaves no trace, not even a missing
    index). Then VACUUM ANALYZE (statistics, visibility map and hint bits as in a database that
    has been running for a while). On SQLite (tests) the rows go in with executemany.
+   --generate-only stops here (bench_api loads its cases this way).
 2. Measurement: for the whole deployment (center None) and the busiest province, city,
    county, township and village (most cases; ties by id), on the busiest complete month: the
    full dashboard (metrics.selectors.dashboard: all metrics for the period, the children, the
@@ -90,6 +91,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--skip-generate", action="store_true", help="measure the cases generated before"
         )
+        parser.add_argument(
+            "--generate-only",
+            action="store_true",
+            help="generate the cases and stop (no rollups, no measurement): other benchmarks "
+            "(bench_api) load their data this way",
+        )
         parser.add_argument("--runs", type=int, default=20, help="timed runs per level and way")
         parser.add_argument(
             "--levels", nargs="+", choices=LEVELS, default=list(LEVELS), help="levels to measure"
@@ -133,6 +140,8 @@ class Command(BaseCommand):
             return
         if options["runs"] < 1:
             raise CommandError("--runs must be at least 1")
+        if options["generate_only"] and options["skip_generate"]:
+            raise CommandError("--generate-only and --skip-generate exclude each other")
         foreign = Dispute.objects.exclude(tracking_number__startswith=BENCH_PREFIX)
         if not options["yes"] and foreign.exists():
             raise CommandError(
@@ -160,6 +169,8 @@ class Command(BaseCommand):
                 workers=options["workers"],
                 chunk_size=options["chunk_size"],
             )
+            if options["generate_only"]:
+                return
         if not (options["keep_rollups"] and options["skip_generate"] and _has_rollups()):
             self._rollups()
         else:
