@@ -95,7 +95,7 @@ def test_it_loads_a_real_server_and_prints_the_table():
     assert int(first_page["bytes"]) > int(right["bytes"]) > int(wrong["bytes"])
     assert "GET /api/v1/public/cases/BENCH-" in output
     assert re.search(r"GET /api/v1/cases/\?status=\w+&category=\w+&page=\d+", output)
-    assert "Access-code check: check_password on the cases' hash (md5)" in output
+    assert "Access-code check on the cases' stored code (access_hmac_sha256)" in output
     assert "Server: gunicorn " in output and "1 sync workers × 1 threads" in output
     assert "raised to 100000000/hour" in output and "30/hour per IP" in output
     assert "Staff user bench-api: 中心主任 at 襄阳市 420600000000" in output
