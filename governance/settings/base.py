@@ -274,6 +274,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The default hook (one component per enum), then the errors every staff operation may
+    # answer that no view documents itself (401, 404 for a name or a page, 400 for filters).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "governance.schema.document_error_responses",
+    ],
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     # One name per choice set, where several serializers (or fields) share one.
     "ENUM_NAME_OVERRIDES": {
