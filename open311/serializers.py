@@ -385,7 +385,7 @@ class ServiceRequestSerializer(serializers.Serializer):
             parties = dispute.parties.filter(kind=PartyKind.PERSON)
         return mask_text(dispute.summary, names=[party.name for party in parties])
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_service_notice(self, dispute) -> str | None:
         if dispute.status == Status.NOT_ACCEPTED:
             return _(
@@ -407,7 +407,7 @@ class ServiceRequestSerializer(serializers.Serializer):
             return w3_datetime(dispute.closed_at)
         return w3_datetime(dispute.updated_at)
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_expected_datetime(self, dispute) -> str | None:
         """The current level's deadline (the moment the case becomes overdue); none once
         closed."""
