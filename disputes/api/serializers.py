@@ -29,6 +29,7 @@ from ..choices import (
     RequestType,
     RiskLevel,
     Satisfaction,
+    Status,
 )
 from ..models import Agreement, Attachment, CaseEvent, Category, Dispute, FollowUp
 from ..services.lifecycle import REVEALABLE_FIELDS
@@ -267,6 +268,9 @@ class SessionSerializer(serializers.Serializer):
 
 class FollowUpBriefSerializer(serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display")
+    # Blank until the resident answers (a read-only model field would lose allow_blank, and
+    # the schema the empty value).
+    rating = serializers.ChoiceField(choices=Satisfaction.choices, allow_blank=True, read_only=True)
     rating_display = serializers.CharField(source="get_rating_display")
     assigned_to = PersonBriefSerializer(allow_null=True)
 
@@ -367,6 +371,8 @@ class CaseEventSerializer(serializers.ModelSerializer):
     """One step of the timeline, as the case page lists it."""
 
     action_display = serializers.SerializerMethodField()
+    # Blank on the first event (registration): see FollowUpBriefSerializer.rating.
+    from_status = serializers.ChoiceField(choices=Status.choices, allow_blank=True, read_only=True)
     from_status_display = serializers.CharField(source="get_from_status_display")
     to_status_display = serializers.CharField(source="get_to_status_display")
     actor = serializers.SerializerMethodField()
