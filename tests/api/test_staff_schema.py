@@ -124,3 +124,25 @@ def test_the_response_shapes_that_schemathesis_found_wrong(generated):
     # A count is a number too (oneOf integer/number refused every integer).
     value = components["MetricValue"]["properties"]["value"]
     assert value["type"] == "number" and value["nullable"] and "oneOf" not in value
+    # A center's children are a page of centers.
+    children = schema["paths"]["/api/v1/centers/{code}/children/"]["get"]
+    ok = children["responses"]["200"]["content"]["application/json"]["schema"]
+    assert ok == {"$ref": "#/components/schemas/PaginatedCenterList"}
+    assert [p["name"] for p in children["parameters"]] == ["code", "page"]
+
+
+def test_a_centers_children_ignore_the_lists_filters(center_tree, member):
+    from rest_framework.test import APIClient
+
+    from centers.choices import Role
+
+    client = APIClient()
+    client.force_login(member(center_tree.county, Role.STAFF))
+    url = reverse("center-children", kwargs={"code": center_tree.county.code})
+    # ?level=village narrowed the lookup of the county itself: a 404.
+    response = client.get(url, {"level": "village"})
+    assert response.status_code == 200
+    assert [row["code"] for row in response.json()["results"]] == [
+        center_tree.township.code,
+        center_tree.sibling_township.code,
+    ]
