@@ -28,7 +28,8 @@ NOT_FOUND_OBJECT = "Nothing of that name in your scope (outside it is a 404, nev
 NOT_FOUND_PAGE = "No such page (`page` past the last one)."
 BAD_FILTER = "A query parameter of the wrong form: messages by parameter."
 # Query parameters that are not filters (their own errors are documented where they occur).
-NOT_FILTERS = {"page", "page_size", "ordering"}
+PAGES = {"page", "page_size"}
+NOT_FILTERS = {*PAGES, "ordering"}
 
 
 def _error_ref() -> dict:
@@ -44,7 +45,10 @@ def document_error_responses(result, generator, request, public):
     - 404 when the path names something (no such thing in the caller's scope), and on
       paginated lists (a page past the last);
     - 400 on lists that take filters (a value of the wrong form: a date, a boolean, a
-      choice), with messages by parameter.
+      choice), with messages by parameter;
+    - `allowEmptyValue` on those filters that take one value: `?created_to=` is the same as
+      leaving it out (as django-filter and the period form read it; an empty item of a
+      several-valued filter, `?status=`, is a 400).
     """
     for methods in result.get("paths", {}).values():
         for operation in methods.values():
@@ -53,6 +57,13 @@ def document_error_responses(result, generator, request, public):
             responses = operation.setdefault("responses", {})
             parameters = operation.get("parameters", [])
             query = {p["name"] for p in parameters if p.get("in") == "query"}
+            for parameter in parameters:
+                if (
+                    parameter.get("in") == "query"
+                    and parameter["name"] not in PAGES
+                    and parameter.get("schema", {}).get("type") != "array"
+                ):
+                    parameter.setdefault("allowEmptyValue", True)
             names_something = any(p.get("in") == "path" for p in parameters)
             responses.setdefault(
                 "401",

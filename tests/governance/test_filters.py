@@ -59,3 +59,24 @@ def test_the_api_answers_400_naming_the_filter(center_tree, member, url):
     english = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
     assert english.json() == {name: ["Enter true or false."]}
     assert client.get(url.replace("null", "true")).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/cases/?created_to=&overdue=&q=&channel=",
+        "/api/v1/follow-ups/?due_before=&mine=&center=",
+        "/api/v1/escalations/?date_to=&kind=&township=",
+        "/api/v1/centers/?is_active=&parent=",
+        "/api/v1/notifications/?unread=",
+    ],
+)
+def test_an_empty_filter_is_no_filter(center_tree, member, url):
+    """As the schema says (allowEmptyValue)."""
+    client = APIClient()
+    client.force_login(member(center_tree.county, Role.DIRECTOR))
+    path = url.split("?")[0]
+    response = client.get(url)
+    assert response.status_code == 200, response.content
+    assert response.json() == client.get(path).json()

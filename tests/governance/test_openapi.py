@@ -48,6 +48,11 @@ def test_the_errors_of_the_framework_are_documented(tmp_path):
     assert {"400", "404"} <= set(paths["/api/v1/metrics/{code}/"]["get"]["responses"])
     read = paths["/api/v1/notifications/{id}/read/"]["post"]["responses"]
     assert {"200", "401", "404"} <= set(read)
+    # An empty filter is no filter (django-filter); an empty page is not a page.
+    parameters = {p["name"]: p for p in paths["/api/v1/cases/"]["get"]["parameters"]}
+    assert parameters["created_to"]["allowEmptyValue"] is True
+    assert "allowEmptyValue" not in parameters["page"]
+    assert "allowEmptyValue" not in parameters["status"]  # several values: an empty one is a 400
     # What a view documents itself stays as it is.
     assert paths["/api/v1/cases/{tracking_number}/"]["get"]["responses"]["404"]["description"] == (
         "No such case in your scope."
