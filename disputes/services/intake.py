@@ -3,7 +3,7 @@ resident's access code."""
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
@@ -37,6 +37,11 @@ __all__ = [
 ACCESS_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 ACCESS_CODE_LENGTH = 8
 INTAKE_ROLES = {Role.MEDIATOR, Role.STAFF, Role.DIRECTOR, Role.ADMIN, Role.GRID_WORKER, SYSTEM}
+# When a dispute may have happened: from this year on (an earlier date is a typing error, and
+# before 1901 the local time zone's offset, +08:05:43, is not one RFC 3339 can write), and
+# not later than now (a few minutes of clock difference with the sender allowed).
+OCCURRED_EARLIEST_YEAR = 1950
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 def new_access_code() -> str:
@@ -77,6 +82,20 @@ def _handling_center(receiving: Center, risk_level: str) -> Center:
     return county or receiving
 
 
+def _check_occurred_at(occurred_at: datetime | None, now: datetime) -> None:
+    if occurred_at is None:
+        return
+    # Compared, not converted: the local time of 0001-01-01T00:00+14:00 is out of range.
+    earliest = datetime(OCCURRED_EARLIEST_YEAR, 1, 1, tzinfo=timezone.get_current_timezone())
+    if occurred_at < earliest:
+        raise DisputeTransitionError(
+            _("发生时间不能早于%(year)d年。") % {"year": OCCURRED_EARLIEST_YEAR},
+            field="occurred_at",
+        )
+    if occurred_at > now + CLOCK_SKEW:
+        raise DisputeTransitionError(_("发生时间不能晚于现在。"), field="occurred_at")
+
+
 def dispute_register(
     *,
     actor,
@@ -110,6 +129,7 @@ def dispute_register(
         raise DisputeTransitionError(_("受理渠道无效。"), field="channel")
 
     now = timezone.now()
+    _check_occurred_at(occurred_at, now)
     handling = _handling_center(receiving_center, risk_level)
     access_code = new_access_code()
     with transaction.atomic():
