@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-__all__ = ["TextField"]
+__all__ = ["DateTimeField", "TextField"]
 
 
 class TextField(serializers.CharField):
@@ -14,3 +14,15 @@ class TextField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class DateTimeField(serializers.DateTimeField):
+    """DRF's, except that a time without a zone at the very edge of the calendar
+    (0001-01-01T00:00:00) is refused as out of range (`overflow`), where DRF's check of the
+    zone raised OverflowError: a 500."""
+
+    def enforce_timezone(self, value):
+        try:
+            return super().enforce_timezone(value)
+        except OverflowError:
+            self.fail("overflow")

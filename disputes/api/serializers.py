@@ -15,7 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from centers.models import Center, Department
-from governance.fields import TextField
+from governance.fields import DateTimeField, TextField
 from governance.masking import mask_id_number, mask_name, mask_phone, mask_text
 from governance.people import person_name
 
@@ -513,7 +513,7 @@ class IntakeSerializer(serializers.Serializer):
     request_type = serializers.ChoiceField(choices=RequestType.choices, default=RequestType.HELP)
     summary = TextField(max_length=200)
     description = TextField(required=False, allow_blank=True, default="")
-    occurred_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    occurred_at = DateTimeField(required=False, allow_null=True, default=None)
     village = serializers.SlugRelatedField(
         slug_field="code",
         queryset=Center.objects.none(),
@@ -689,7 +689,7 @@ class AssignDownSerializer(VersionSerializer):
 
 
 class RecordSessionSerializer(VersionSerializer):
-    held_at = serializers.DateTimeField()
+    held_at = DateTimeField()
     attendees = TextField(required=False, allow_blank=True, default="")
     notes = TextField(help_text="What happened (调解经过).")
     outcome = TextField(max_length=200, required=False, allow_blank=True, default="")

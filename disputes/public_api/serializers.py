@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from centers.choices import CenterLevel
 from centers.models import Center
-from governance.fields import TextField
+from governance.fields import DateTimeField, TextField
 from governance.validators import validate_mobile
 
 from ..api.serializers import ErrorSerializer  # noqa: F401 - one "Error" component
@@ -90,7 +90,7 @@ class CaseIntakeSerializer(serializers.Serializer):
         default="",
         help_text="Street address of the place (详细地址).",
     )
-    occurred_at = serializers.DateTimeField(
+    occurred_at = DateTimeField(
         required=False,
         allow_null=True,
         default=None,

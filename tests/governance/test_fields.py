@@ -45,3 +45,36 @@ def test_the_resident_api_refuses_a_number_for_the_address(client, center_tree, 
         "/api/v1/public/cases/", filing, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
     )
     assert english.json() == {"address": ["Not a valid string."]}
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00", "0001-01-01T00:00"])
+def test_a_time_at_the_edge_of_the_calendar_is_out_of_range_not_a_crash(value):
+    """DRF's own DateTimeField raised OverflowError here (a 500)."""
+    from governance.fields import DateTimeField
+
+    with pytest.raises(Exception) as raised:
+        DateTimeField().run_validation(value)
+    assert raised.value.detail == ["时间数值超出有效范围。"]
+
+
+@pytest.mark.django_db
+def test_the_staff_api_answers_400_for_it(center_tree, member):
+    from rest_framework.test import APIClient
+
+    from centers.choices import Role
+    from disputes.models import Category
+
+    Category.objects.get_or_create(code="neighbour", defaults={"name": "邻里纠纷"})
+    client = APIClient()
+    client.force_login(member(center_tree.county, Role.DIRECTOR))
+    body = {
+        "receiving_center": center_tree.county.code,
+        "category": "neighbour",
+        "summary": "邻里排水纠纷",
+        "village": center_tree.village.code,
+        "parties": [{"side": "applicant", "name": "李秀兰"}],
+        "occurred_at": "0001-01-01T00:00:00",
+    }
+    response = client.post("/api/v1/cases/", body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"occurred_at": ["时间数值超出有效范围。"]}
