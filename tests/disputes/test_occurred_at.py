@@ -64,3 +64,27 @@ def test_the_staff_api_answers_400_on_the_field(center_tree, member):
     assert response.json() == {"occurred_at": ["发生时间不能早于1950年。"]}
     english = client.post("/api/v1/cases/", body, format="json", HTTP_ACCEPT_LANGUAGE="en")
     assert english.json() == {"occurred_at": ["The time it happened cannot be before 1950."]}
+
+
+@pytest.mark.parametrize(
+    ("held_at", "message"),
+    [
+        (datetime(3, 1, 1, tzinfo=ZoneInfo("UTC")), "调解时间不能早于1950年。"),
+        (timezone.now() + timedelta(days=1), "调解时间不能晚于现在。"),
+    ],
+)
+def test_a_mediation_session_from_year_3_or_tomorrow_is_refused(register, people, held_at, message):
+    from disputes.services import dispute_accept, dispute_record_session, dispute_start_mediation
+
+    case = register().dispute
+    dispute_accept(dispute_id=case.pk, actor=people.village_mediator)
+    dispute_start_mediation(dispute_id=case.pk, actor=people.village_mediator)
+    with pytest.raises(DisputeTransitionError) as refused:
+        dispute_record_session(
+            dispute_id=case.pk,
+            actor=people.village_mediator,
+            held_at=held_at,
+            mediators=[people.village_mediator],
+            notes="双方到场",
+        )
+    assert (refused.value.field, refused.value.message) == ("held_at", message)
