@@ -2,6 +2,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from governance.filters import StrictBooleanFilter
+
 from .choices import CenterKind, CenterLevel
 from .models import Center
 
@@ -16,7 +18,7 @@ class CenterFilterSet(django_filters.FilterSet):
     ancestor = django_filters.CharFilter(method="filter_ancestor", label=_("祖先中心代码"))
     level = django_filters.MultipleChoiceFilter(choices=CenterLevel.choices, label=_("层级"))
     kind = django_filters.MultipleChoiceFilter(choices=CenterKind.choices, label=_("类型"))
-    is_active = django_filters.BooleanFilter(label=_("启用"))
+    is_active = StrictBooleanFilter(label=_("启用"))
 
     class Meta:
         model = Center

@@ -8,7 +8,7 @@ parties' names masked; `address` is the village and the centers above it, never 
 address; zipcode, lat, long and media_url are always null."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -73,6 +73,7 @@ class W3DateTimeField(serializers.Field):
         "invalid": gettext_lazy(
             "须为带时区的 ISO 8601 日期时间，如 2024-05-01T09:30:00+08:00 或 2024-05-01T01:30:00Z。"
         ),
+        "overflow": serializers.DateTimeField.default_error_messages["overflow"],
     }
 
     def to_internal_value(self, data):
@@ -83,6 +84,10 @@ class W3DateTimeField(serializers.Field):
             value = None
         if value is None or value.tzinfo is None:
             self.fail("invalid")
+        try:
+            value.astimezone(UTC)  # as the database will store or compare it
+        except OverflowError:  # 0001-01-01T00:00:00+14:00 is before the year 1 in UTC
+            self.fail("overflow")
         return value
 
     def to_representation(self, value):
@@ -391,7 +396,7 @@ class ServiceRequestSerializer(serializers.Serializer):
             parties = dispute.parties.filter(kind=PartyKind.PERSON)
         return mask_text(dispute.summary, names=[party.name for party in parties])
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_service_notice(self, dispute) -> str | None:
         if dispute.status == Status.NOT_ACCEPTED:
             return _(
@@ -413,7 +418,7 @@ class ServiceRequestSerializer(serializers.Serializer):
             return w3_datetime(dispute.closed_at)
         return w3_datetime(dispute.updated_at)
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_expected_datetime(self, dispute) -> str | None:
         """The current level's deadline (the moment the case becomes overdue); none once
         closed."""

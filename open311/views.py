@@ -32,7 +32,7 @@ Where the specification leaves room, or where our duties go beyond it:
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
@@ -55,7 +55,12 @@ from disputes.services import DisputeError
 
 from . import selectors
 from .definitions import ATTRIBUTES
-from .renderers import ExtensionNegotiation, Open311JSONRenderer, Open311Response
+from .renderers import (
+    ExtensionNegotiation,
+    Open311JSONRenderer,
+    Open311Response,
+    Open311XMLRenderer,
+)
 from .serializers import (
     ServiceDefinitionSerializer,
     ServiceRequestCreatedSerializer,
@@ -72,6 +77,7 @@ __all__ = [
     "ServiceDefinitionView",
     "ServiceRequestsView",
     "ServiceRequestView",
+    "not_found",
 ]
 
 
@@ -530,3 +536,17 @@ class ServiceRequestView(Open311View):
         full = client is not None and selectors.client_may_read(client, dispute)
         data = ServiceRequestSerializer([dispute], many=True, context={"redact": not full}).data
         return Open311Response(data, root="service_requests")
+
+
+def not_found(request):
+    """A path under /open311/v2/ that names no resource (an identifier the routes do not
+    accept): the specification's error list, in the format of the path's extension."""
+    data = [{"code": 404, "description": _("未找到。")}]
+    if request.path.endswith(".xml"):
+        renderer = Open311XMLRenderer()
+        body = renderer.render(data, renderer_context={"response": Open311Response(root="errors")})
+    else:
+        renderer = Open311JSONRenderer()
+        body = renderer.render(data)
+    content_type = f"{renderer.media_type}; charset={renderer.charset}"
+    return HttpResponse(body, status=404, content_type=content_type)

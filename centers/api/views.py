@@ -1,4 +1,5 @@
 from django.db.models import Count
+from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 
@@ -24,7 +25,10 @@ class CenterViewSet(viewsets.ReadOnlyModelViewSet):
             .order_by("tree_id", "lft")
         )
 
-    @action(detail=True)
+    # A page of centers (the schema said one center), and no filters: the list's would have
+    # narrowed the lookup of the center itself.
+    @extend_schema(responses=CenterSerializer(many=True))
+    @action(detail=True, filter_backends=[])
     def children(self, request, code=None):
         center = self.get_object()
         queryset = self.get_queryset().filter(parent=center).order_by("code")

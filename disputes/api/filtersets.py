@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from centers.choices import CenterLevel
 from centers.models import Center
+from governance.filters import StrictBooleanFilter
 
 from ..choices import OPEN_STATUSES, Channel, FollowUpStatus, RiskLevel, Status
 from ..filtersets import SEARCH_MAX_LENGTH
@@ -54,7 +55,7 @@ class CaseFilterSet(filters.FilterSet):
     created_to = filters.DateFilter(
         field_name="created_at", lookup_expr="date__lte", help_text="Registered on or before."
     )
-    overdue = filters.BooleanFilter(
+    overdue = StrictBooleanFilter(
         method="filter_overdue",
         help_text="Open cases past their level's deadline (true) or not (false).",
     )
@@ -105,10 +106,10 @@ class FollowUpFilterSet(filters.FilterSet):
         validators=[DIVISION_CODE],
         help_text="Code of a center: the follow-ups of its subtree.",
     )
-    mine = filters.BooleanFilter(
+    mine = StrictBooleanFilter(
         method="filter_mine", help_text="Only the follow-ups assigned to me (true)."
     )
-    overdue = filters.BooleanFilter(
+    overdue = StrictBooleanFilter(
         method="filter_overdue", help_text="Open and past their answer deadline (true)."
     )
     due_before = filters.DateFilter(field_name="due_on", lookup_expr="lt")

@@ -15,6 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from centers.models import Center, Department
+from governance.fields import DateTimeField, TextField
 from governance.masking import mask_id_number, mask_name, mask_phone, mask_text
 from governance.people import person_name
 
@@ -29,6 +30,7 @@ from ..choices import (
     RequestType,
     RiskLevel,
     Satisfaction,
+    Status,
 )
 from ..models import Agreement, Attachment, CaseEvent, Category, Dispute, FollowUp
 from ..services.lifecycle import REVEALABLE_FIELDS
@@ -267,6 +269,9 @@ class SessionSerializer(serializers.Serializer):
 
 class FollowUpBriefSerializer(serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display")
+    # Blank until the resident answers (a read-only model field would lose allow_blank, and
+    # the schema the empty value).
+    rating = serializers.ChoiceField(choices=Satisfaction.choices, allow_blank=True, read_only=True)
     rating_display = serializers.CharField(source="get_rating_display")
     assigned_to = PersonBriefSerializer(allow_null=True)
 
@@ -367,6 +372,8 @@ class CaseEventSerializer(serializers.ModelSerializer):
     """One step of the timeline, as the case page lists it."""
 
     action_display = serializers.SerializerMethodField()
+    # Blank on the first event (registration): see FollowUpBriefSerializer.rating.
+    from_status = serializers.ChoiceField(choices=Status.choices, allow_blank=True, read_only=True)
     from_status_display = serializers.CharField(source="get_from_status_display")
     to_status_display = serializers.CharField(source="get_to_status_display")
     actor = serializers.SerializerMethodField()
@@ -483,10 +490,10 @@ class IntakePartySerializer(serializers.Serializer):
 
     side = serializers.ChoiceField(choices=PartySide.choices)
     kind = serializers.ChoiceField(choices=PartyKind.choices, default=PartyKind.PERSON)
-    name = serializers.CharField(max_length=100)
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
-    id_number = serializers.CharField(max_length=18, required=False, allow_blank=True, default="")
-    address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    name = TextField(max_length=100)
+    phone = TextField(max_length=20, required=False, allow_blank=True, default="")
+    id_number = TextField(max_length=18, required=False, allow_blank=True, default="")
+    address = TextField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class IntakeSerializer(serializers.Serializer):
@@ -504,9 +511,9 @@ class IntakeSerializer(serializers.Serializer):
     )
     risk_level = serializers.ChoiceField(choices=RiskLevel.choices, default=RiskLevel.ORDINARY)
     request_type = serializers.ChoiceField(choices=RequestType.choices, default=RequestType.HELP)
-    summary = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
-    occurred_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    summary = TextField(max_length=200)
+    description = TextField(required=False, allow_blank=True, default="")
+    occurred_at = DateTimeField(required=False, allow_null=True, default=None)
     village = serializers.SlugRelatedField(
         slug_field="code",
         queryset=Center.objects.none(),
@@ -516,7 +523,7 @@ class IntakeSerializer(serializers.Serializer):
         },
         help_text="Where it happened: a village (村/社区) code within the receiving center.",
     )
-    address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    address = TextField(max_length=200, required=False, allow_blank=True, default="")
     is_confidential = serializers.BooleanField(default=False)
     parties = IntakePartySerializer(many=True, min_length=1, max_length=10)
 
@@ -569,8 +576,8 @@ class VersionSerializer(serializers.Serializer):
 
 def _reason(required: bool, help_text: str, max_length: int | None = None):
     if required:
-        return serializers.CharField(help_text=help_text, max_length=max_length)
-    return serializers.CharField(
+        return TextField(help_text=help_text, max_length=max_length)
+    return TextField(
         help_text=help_text, max_length=max_length, required=False, allow_blank=True, default=""
     )
 
@@ -682,14 +689,14 @@ class AssignDownSerializer(VersionSerializer):
 
 
 class RecordSessionSerializer(VersionSerializer):
-    held_at = serializers.DateTimeField()
-    attendees = serializers.CharField(required=False, allow_blank=True, default="")
-    notes = serializers.CharField(help_text="What happened (调解经过).")
-    outcome = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    held_at = DateTimeField()
+    attendees = TextField(required=False, allow_blank=True, default="")
+    notes = TextField(help_text="What happened (调解经过).")
+    outcome = TextField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class AgreeSerializer(VersionSerializer):
-    content = serializers.CharField(help_text="The agreement's terms (协议内容).")
+    content = TextField(help_text="The agreement's terms (协议内容).")
     signed_on = serializers.DateField()
     is_written = serializers.BooleanField(
         default=True, help_text="A written agreement (书面协议); false: an oral one."
@@ -699,7 +706,7 @@ class AgreeSerializer(VersionSerializer):
 class PerformanceSerializer(VersionSerializer):
     """履行情况 and 司法确认; a field left out keeps its current value."""
 
-    performance_notes = serializers.CharField(required=False, allow_blank=True)
+    performance_notes = TextField(required=False, allow_blank=True)
     judicial_confirmation_applied = serializers.BooleanField(required=False)
     judicial_confirmation_granted = serializers.BooleanField(required=False)
 
@@ -739,7 +746,7 @@ class ReissuedAccessCodeSerializer(serializers.Serializer):
 
 class RevealSerializer(VersionSerializer):
     field = serializers.ChoiceField(choices=[(name, name) for name in REVEALABLE_FIELDS])
-    reason = serializers.CharField(
+    reason = TextField(
         max_length=200,
         error_messages={
             "required": _lazy("请填写查看理由。"),
@@ -757,9 +764,7 @@ class RevealedSerializer(serializers.Serializer):
 
 class AttachmentUploadSerializer(VersionSerializer):
     file = serializers.FileField(allow_empty_file=True)
-    description = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, default=""
-    )
+    description = TextField(max_length=200, required=False, allow_blank=True, default="")
 
 
 # --- Escalation audit -------------------------------------------------------------------

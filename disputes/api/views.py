@@ -24,13 +24,12 @@ from drf_spectacular.utils import (
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from governance.pagination import CappedPageNumberPagination
+from governance.pagination import CappedPageNumberPagination, StrictPageNumberPagination
 
 from .. import audit, selectors, services
 from .. import views as pages
@@ -644,7 +643,7 @@ class FollowUpViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 # --- Escalation audit -------------------------------------------------------------------
 
 
-class AuditPagination(PageNumberPagination):
+class AuditPagination(StrictPageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200

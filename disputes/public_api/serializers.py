@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from centers.choices import CenterLevel
 from centers.models import Center
+from governance.fields import DateTimeField, TextField
 from governance.validators import validate_mobile
 
 from ..api.serializers import ErrorSerializer  # noqa: F401 - one "Error" component
@@ -60,10 +61,8 @@ class CaseIntakeSerializer(serializers.Serializer):
         help_text="Dispute category code, e.g. `neighbour` (邻里纠纷).",
         error_messages={"does_not_exist": _("没有这个纠纷类别。")},
     )
-    summary = serializers.CharField(
-        max_length=200, help_text="One line: what the dispute is about (纠纷概要)."
-    )
-    description = serializers.CharField(
+    summary = TextField(max_length=200, help_text="One line: what the dispute is about (纠纷概要).")
+    description = TextField(
         max_length=DESCRIPTION_MAX_LENGTH,
         required=False,
         allow_blank=True,
@@ -76,22 +75,22 @@ class CaseIntakeSerializer(serializers.Serializer):
             "its center receives the case."
         )
     )
-    applicant_name = serializers.CharField(
+    applicant_name = TextField(
         max_length=100, help_text="The applicant's name (shown to the resident API only masked)."
     )
-    applicant_phone = serializers.CharField(
+    applicant_phone = TextField(
         max_length=20,
         validators=[validate_mobile],
         help_text="The applicant's mainland mobile number, 11 digits.",
     )
-    address = serializers.CharField(
+    address = TextField(
         max_length=200,
         required=False,
         allow_blank=True,
         default="",
         help_text="Street address of the place (详细地址).",
     )
-    occurred_at = serializers.DateTimeField(
+    occurred_at = DateTimeField(
         required=False,
         allow_null=True,
         default=None,
@@ -197,10 +196,8 @@ class RatingSerializer(serializers.Serializer):
     """群众评单: the resident's rating while the follow-up is open."""
 
     rating = serializers.ChoiceField(choices=Satisfaction.choices)
-    comment = serializers.CharField(
-        max_length=COMMENT_MAX_LENGTH, required=False, allow_blank=True, default=""
-    )
-    access_code = serializers.CharField(
+    comment = TextField(max_length=COMMENT_MAX_LENGTH, required=False, allow_blank=True, default="")
+    access_code = TextField(
         required=False,
         write_only=True,
         help_text="The access code, if not sent in the X-Access-Code header (preferred).",

@@ -26,10 +26,12 @@ from rest_framework.exceptions import (
     Throttled,
     ValidationError,
 )
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from governance.parsers import JSONParser
 
 from .. import selectors, services
 from ..choices import Status

@@ -3,7 +3,7 @@ resident's access code."""
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
@@ -30,6 +30,7 @@ __all__ = [
     "dispute_register",
     "dispute_register_online",
     "new_access_code",
+    "check_past_time",
     "ACCESS_CODE_ALPHABET",
 ]
 
@@ -37,6 +38,12 @@ __all__ = [
 ACCESS_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 ACCESS_CODE_LENGTH = 8
 INTAKE_ROLES = {Role.MEDIATOR, Role.STAFF, Role.DIRECTOR, Role.ADMIN, Role.GRID_WORKER, SYSTEM}
+# When something may have happened (a dispute, a mediation session): from this year on (an
+# earlier date is a typing error, and before 1901 the local time zone's offset, +08:05:43, is
+# not one RFC 3339 can write), and not later than now (a few minutes of clock difference with
+# the sender allowed).
+OCCURRED_EARLIEST_YEAR = 1950
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 def new_access_code() -> str:
@@ -77,6 +84,18 @@ def _handling_center(receiving: Center, risk_level: str) -> Center:
     return county or receiving
 
 
+def check_past_time(value: datetime, *, now: datetime, field: str, too_early, too_late) -> None:
+    """A time something happened (a dispute, a mediation session): from OCCURRED_EARLIEST_YEAR
+    on and not later than now, else a DisputeTransitionError on `field` with the message
+    `too_early` (given the year) or `too_late`."""
+    # Compared, not converted: the local time of 0001-01-01T00:00+14:00 is out of range.
+    earliest = datetime(OCCURRED_EARLIEST_YEAR, 1, 1, tzinfo=timezone.get_current_timezone())
+    if value < earliest:
+        raise DisputeTransitionError(too_early % {"year": OCCURRED_EARLIEST_YEAR}, field=field)
+    if value > now + CLOCK_SKEW:
+        raise DisputeTransitionError(too_late, field=field)
+
+
 def dispute_register(
     *,
     actor,
@@ -110,6 +129,14 @@ def dispute_register(
         raise DisputeTransitionError(_("受理渠道无效。"), field="channel")
 
     now = timezone.now()
+    if occurred_at is not None:
+        check_past_time(
+            occurred_at,
+            now=now,
+            field="occurred_at",
+            too_early=_("发生时间不能早于%(year)d年。"),
+            too_late=_("发生时间不能晚于现在。"),
+        )
     handling = _handling_center(receiving_center, risk_level)
     access_code = new_access_code()
     with transaction.atomic():

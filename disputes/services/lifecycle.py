@@ -16,7 +16,7 @@ from ..choices import Action, EscalationKind, PartySide
 from ..deadlines import extend_clock, level_workdays, start_clock
 from ..models import Agreement, Dispute, MediationSession
 from ..selectors import reporter_identity_visible
-from .intake import new_access_code
+from .intake import check_past_time, new_access_code
 from .transitions import DisputePermissionError, DisputeTransitionError, transition
 
 __all__ = [
@@ -252,6 +252,13 @@ def dispute_record_session(
     def apply(dispute: Dispute) -> dict:
         if not (notes or "").strip():
             raise DisputeTransitionError(_("请填写调解经过。"), field="notes")
+        check_past_time(
+            held_at,
+            now=timezone.now(),
+            field="held_at",
+            too_early=_("调解时间不能早于%(year)d年。"),
+            too_late=_("调解时间不能晚于现在。"),
+        )
         session = MediationSession(
             dispute=dispute,
             held_at=held_at,

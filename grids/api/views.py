@@ -2,12 +2,15 @@ import django_filters
 from django.db.models import Prefetch
 from rest_framework import viewsets
 
+from governance.filters import StrictBooleanFilter
+
 from ..models import Grid, GridWorker
 from .serializers import GridSerializer
 
 
 class GridFilterSet(django_filters.FilterSet):
     village = django_filters.CharFilter(field_name="village__code")
+    is_active = StrictBooleanFilter()
 
     class Meta:
         model = Grid

@@ -34,7 +34,9 @@ class MetricValueSerializer(serializers.Serializer):
 
     @extend_schema_field(
         {
-            "oneOf": [{"type": "integer"}, {"type": "number"}],
+            # "number" takes integers too (a oneOf of integer and number matched a count
+            # twice, which oneOf refuses).
+            "type": "number",
             "nullable": True,
             "description": "A count (integer), a rate (fraction) or an average; null when the "
             "denominator is 0.",

@@ -7,6 +7,8 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from governance.filters import StrictBooleanFilter
+
 from ..models import Notification
 from ..selectors import user_notifications
 from ..services import notifications_mark_read
@@ -28,7 +30,7 @@ EXAMPLE = {
 
 
 class NotificationFilterSet(filters.FilterSet):
-    unread = filters.BooleanFilter(
+    unread = StrictBooleanFilter(
         method="filter_unread", help_text="Only unread (true) or only read (false) messages."
     )
 

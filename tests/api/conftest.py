@@ -100,3 +100,13 @@ def api():
         return client
 
     return make
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The counts of the schemathesis run (tests/api/test_schemathesis.py), when it ran."""
+    from tests.api.fuzzing import TALLY
+
+    if TALLY.generated:
+        terminalreporter.write_sep("-", "schemathesis")
+        for line in TALLY.lines():
+            terminalreporter.write_line(line)

@@ -110,3 +110,39 @@ def test_the_schema_is_served(client, member, center_tree):
     response = client.get(reverse("api-schema"))
     assert response.status_code == 200
     assert b"/api/v1/cases/{tracking_number}/escalate/" in response.content
+
+
+def test_the_response_shapes_that_schemathesis_found_wrong(generated):
+    """Found by tests/api/test_schemathesis.py: values the API sends that the schema refused."""
+    schema, _messages = generated
+    components = schema["components"]["schemas"]
+    blank = {"$ref": "#/components/schemas/BlankEnum"}
+    # The first event (registration) has no previous status; a follow-up no rating yet.
+    assert blank in components["CaseEvent"]["properties"]["from_status"]["oneOf"]
+    assert blank in components["FollowUpBrief"]["properties"]["rating"]["oneOf"]
+    assert blank in components["FollowUp"]["properties"]["rating"]["oneOf"]
+    # A count is a number too (oneOf integer/number refused every integer).
+    value = components["MetricValue"]["properties"]["value"]
+    assert value["type"] == "number" and value["nullable"] and "oneOf" not in value
+    # A center's children are a page of centers.
+    children = schema["paths"]["/api/v1/centers/{code}/children/"]["get"]
+    ok = children["responses"]["200"]["content"]["application/json"]["schema"]
+    assert ok == {"$ref": "#/components/schemas/PaginatedCenterList"}
+    assert [p["name"] for p in children["parameters"]] == ["code", "page"]
+
+
+def test_a_centers_children_ignore_the_lists_filters(center_tree, member):
+    from rest_framework.test import APIClient
+
+    from centers.choices import Role
+
+    client = APIClient()
+    client.force_login(member(center_tree.county, Role.STAFF))
+    url = reverse("center-children", kwargs={"code": center_tree.county.code})
+    # ?level=village narrowed the lookup of the county itself: a 404.
+    response = client.get(url, {"level": "village"})
+    assert response.status_code == 200
+    assert [row["code"] for row in response.json()["results"]] == [
+        center_tree.township.code,
+        center_tree.sibling_township.code,
+    ]

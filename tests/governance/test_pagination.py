@@ -1,34 +1,34 @@
-"""The case list counts at most a cap of rows, and says when there are more."""
+"""`page_size` of the REST API's lists: a whole number from 1, or a 400 naming it (found by
+tests/api/test_schemathesis.py: `?page_size=null` silently gave the default size)."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from rest_framework.test import APIClient
 
-from governance.models import CalendarYear
-from governance.pagination import CappedPaginator
+from centers.choices import Role
+from tests.i18n_support import compile_catalogs
 
 pytestmark = pytest.mark.django_db
 
 
-def test_counts_stop_at_the_cap():
-    rows = CalendarYear.objects.order_by("year")  # 2004–2026, seeded by a migration
-    total = rows.count()
-    exact = CappedPaginator(rows, 5, cap=100)
-    assert (exact.count, exact.capped, exact.num_pages) == (total, False, -(-total // 5))
-    capped = CappedPaginator(rows, 5, cap=10)
-    assert (capped.count, capped.capped, capped.num_pages) == (10, True, 2)
-    with CaptureQueriesContext(connection) as queries:
-        assert CappedPaginator(rows, 5, cap=10).count == 10
-    assert "LIMIT 11" in queries.captured_queries[0]["sql"].upper().replace('"', "")
+@pytest.fixture
+def director(center_tree, member):
+    client = APIClient()
+    client.force_login(member(center_tree.county, Role.DIRECTOR))
+    return client
 
 
-def test_the_inbox_says_when_there_are_more_than_it_counted(client, register, people, monkeypatch):
-    from disputes import views
+@pytest.mark.parametrize("url", ["/api/v1/cases/", "/api/v1/follow-ups/", "/api/v1/escalations/"])
+@pytest.mark.parametrize("value", ["null", "0", "-3", "2.5", "", "abc"])
+def test_a_page_size_that_is_not_a_whole_number_from_1_is_refused(director, url, value):
+    compile_catalogs()
+    response = director.get(url, {"page_size": value})
+    assert response.status_code == 400, response.content
+    assert response.json() == {"page_size": ["每页条数须为不小于 1 的整数。"]}
+    english = director.get(url, {"page_size": value}, HTTP_ACCEPT_LANGUAGE="en")
+    assert english.json() == {"page_size": ["page_size must be a whole number of at least 1."]}
 
-    for _ in range(3):
-        register()
-    monkeypatch.setattr(views, "CappedPaginator", lambda qs, n: CappedPaginator(qs, n, cap=2))
-    client.force_login(people.village_mediator)
-    page = client.get(reverse("disputes:inbox")).content.decode()
-    assert "超过 2 件" in page
+
+def test_a_large_one_is_cut_and_none_is_the_default(director):
+    assert director.get("/api/v1/cases/", {"page_size": 100000}).status_code == 200
+    assert director.get("/api/v1/cases/", {"page_size": "7"}).status_code == 200
+    assert director.get("/api/v1/cases/").status_code == 200

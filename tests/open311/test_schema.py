@@ -75,6 +75,25 @@ def test_the_components_carry_the_specifications_fields(schema_and_warnings):
     )
 
 
+def test_the_fields_that_may_be_null_say_so(schema_and_warnings):
+    """service_notice is null while a case is open, expected_datetime once it is closed
+    (tests/api/test_schemathesis.py found both declared as plain strings); description and
+    address without a key."""
+    request = schema_and_warnings[0]["components"]["schemas"]["ServiceRequest"]["properties"]
+    nullable = {name for name, field in request.items() if field.get("nullable")}
+    assert nullable == {
+        "description",
+        "address",
+        "service_notice",
+        "expected_datetime",
+        "zipcode",
+        "lat",
+        "long",
+        "media_url",
+    }
+    assert request["expected_datetime"]["format"] == "date-time"
+
+
 def test_no_generator_warning_comes_from_open311(schema_and_warnings):
     _schema, warnings = schema_and_warnings
     app_dir = str(Path(open311.__file__).parent) + os.sep

@@ -1,0 +1,28 @@
+"""Serializer fields shared by the REST API."""
+
+from rest_framework import serializers
+
+__all__ = ["DateTimeField", "TextField"]
+
+
+class TextField(serializers.CharField):
+    """A text input. DRF's CharField also takes a JSON number or boolean as its text (0 → "0"),
+    which the schema (type: string) does not allow: here anything but a string is refused
+    with the field's `invalid` message (不是有效的字符串。)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class DateTimeField(serializers.DateTimeField):
+    """DRF's, except that a time without a zone at the very edge of the calendar
+    (0001-01-01T00:00:00) is refused as out of range (`overflow`), where DRF's check of the
+    zone raised OverflowError: a 500."""
+
+    def enforce_timezone(self, value):
+        try:
+            return super().enforce_timezone(value)
+        except OverflowError:
+            self.fail("overflow")
