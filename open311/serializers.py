@@ -85,10 +85,11 @@ class W3DateTimeField(serializers.Field):
         if value is None or value.tzinfo is None:
             self.fail("invalid")
         try:
-            value.astimezone(UTC)  # as the database will store or compare it
+            # As the database compares it; PostgreSQL refuses offsets beyond ±15:59
+            # (+17:49 was a 500), so the value goes on in UTC.
+            return value.astimezone(UTC)
         except OverflowError:  # 0001-01-01T00:00:00+14:00 is before the year 1 in UTC
             self.fail("overflow")
-        return value
 
     def to_representation(self, value):
         return w3_datetime(value)

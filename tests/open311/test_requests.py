@@ -487,3 +487,16 @@ def test_walking_through_numbers_without_a_key_is_limited_per_ip(client, submit,
     assert answers[-1].json()[0]["code"] == 429
     other_ip = client.get(url("request", service_request_id=number), REMOTE_ADDR="10.9.9.8")
     assert other_ip.status_code == 200
+
+
+def test_a_date_with_an_offset_beyond_postgresqls_range_is_compared_in_utc(client, hotline, submit):
+    submit()
+    response = client.get(
+        url("requests"),
+        {
+            "api_key": hotline.key,
+            "start_date": "2026-01-03T05:47:28+17:49",
+            "end_date": "2026-03-01T00:00:00-16:30",
+        },
+    )
+    assert response.status_code == 200
