@@ -521,6 +521,9 @@ class Dispute(models.Model):
                 condition=Q(status__in=sorted(OPEN_STATUSES), is_overdue=False),
                 name="dispute_overdue_due",
             ),
+            # The case lists' default order (newest first, walked backwards): a page of a
+            # big scope reads the newest cases until it has filled the page.
+            models.Index(fields=["created_at", "id"], name="dispute_created"),
             # Metrics read a subtree's cases by their 属地 column and a period.
             models.Index(fields=["loc_county", "created_at"], name="dispute_county_created"),
             models.Index(fields=["loc_township", "created_at"], name="dispute_township_created"),
@@ -997,6 +1000,20 @@ class Escalation(models.Model):
         return f"{self.dispute_id} {self.kind} {self.from_level}→{self.to_level}"
 
 
+def _place_copy(verbose_name):
+    """A copy of one of the case's 属地 columns (indexed together with a date instead)."""
+    return models.ForeignKey(
+        Center,
+        verbose_name=verbose_name,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+        db_index=False,
+    )
+
+
 class FollowUp(models.Model):
     """A follow-up (回访) after closure: someone other than the handler asks the resident
     whether they are satisfied. 不满意 reopens the case (重办) and a second follow-up
@@ -1071,6 +1088,16 @@ class FollowUp(models.Model):
         verbose_name=_("创建时间"),
         default=timezone.now,
     )
+    # Where the case happened (its 属地 columns, fixed at intake), copied here so that the
+    # metrics count a county's, a township's or a village's follow-ups of a month from one
+    # small index range, without reading the month's follow-ups of the whole deployment.
+    loc_city = _place_copy(_("属地市"))
+    loc_county = _place_copy(_("属地县"))
+    loc_township = _place_copy(_("属地乡镇"))
+    village = _place_copy(_("发生地（村/社区）"))
+
+    # The case's columns copied onto its follow-ups.
+    PLACE_FIELDS = ("loc_city", "loc_county", "loc_township", "village")
 
     class Meta:
         verbose_name = _("回访")
@@ -1085,8 +1112,11 @@ class FollowUp(models.Model):
                 condition=Q(status="open"),
                 name="follow_up_open_due",
             ),
-            # Metrics count follow-ups by the month they ended in.
+            # Metrics count follow-ups by the month they ended in, for a subtree.
             models.Index(fields=["ended_at"], name="follow_up_ended"),
+            models.Index(fields=["loc_county", "ended_at"], name="follow_up_county_ended"),
+            models.Index(fields=["loc_township", "ended_at"], name="follow_up_township_ended"),
+            models.Index(fields=["village", "ended_at"], name="follow_up_village_ended"),
         ]
 
     def __str__(self):

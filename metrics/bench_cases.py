@@ -188,7 +188,8 @@ DISPUTE_COLUMNS = (
 )  # fmt: skip
 FOLLOW_UP_COLUMNS = (
     "dispute_id", "cycle", "center_id", "status", "due_on", "rating", "comment",
-    "answered_at", "ended_at", "created_at",
+    "answered_at", "ended_at", "created_at", "loc_city_id", "loc_county_id", "loc_township_id",
+    "village_id",
 )  # fmt: skip
 BOOLEAN_COLUMNS = frozenset(
     {
@@ -806,6 +807,10 @@ class _CaseMaker:
                     answered,
                     ended_text,
                     text(started),
+                    _int_or_null(chain[CITY]),
+                    _int_or_null(chain[COUNTY]),
+                    _int_or_null(chain[TOWNSHIP]),
+                    str(chain[VILLAGE]),
                 )
             )
             + "\n"

@@ -58,6 +58,35 @@ def child_field(center) -> str | None:
     return LOC_FIELD[child] if child else None
 
 
+# The 属地 columns a follow-up carries as copies of its case's.
+_FOLLOW_UP_PLACE = frozenset(FollowUp.PLACE_FIELDS)
+
+
+def _follow_ups(center, extra: Q | None, cases):
+    """The follow-ups of the cases of `center`'s subtree: by the follow-up's own copy of the
+    case's 属地 column where it has one (a small index range per month), else through the
+    cases; so is `extra` (a filter on the cases)."""
+    field = None if center is None else LOC_FIELD[center.level]
+    if field not in _FOLLOW_UP_PLACE:
+        return FollowUp.objects.filter(dispute__in=cases)
+    follow_ups = FollowUp.objects.filter(**{field: center.pk})
+    if extra is None:
+        return follow_ups
+    if _on_place_only(extra):
+        return follow_ups.filter(extra)
+    return follow_ups.filter(dispute__in=Dispute.objects.filter(extra))
+
+
+def _on_place_only(q: Q) -> bool:
+    """Whether the filter `q` reads nothing but 属地 columns a follow-up has too."""
+    return all(
+        _on_place_only(child)
+        if isinstance(child, Q)
+        else child[0].split("__")[0] in _FOLLOW_UP_PLACE
+        for child in q.children
+    )
+
+
 def _cohort_aggregates() -> dict:
     accepted = Q(accepted_at__isnull=False)
     resolved = accepted & Q(resolved_at__isnull=False)
@@ -141,13 +170,15 @@ def raw_counters(
         )
     )
 
-    ended = FollowUp.objects.filter(
-        dispute__in=cases, ended_at__gte=period.start_at, ended_at__lt=period.end_at
+    ended = _follow_ups(center, extra, cases).filter(
+        ended_at__gte=period.start_at, ended_at__lt=period.end_at
     )
     follow_group = None
     if group == "month":
         ended = ended.annotate(month=TruncMonth("ended_at"))
         follow_group = "month"
+    elif group in _FOLLOW_UP_PLACE:
+        follow_group = group
     elif group is not None:
         ended = ended.annotate(group_value=F(f"dispute__{group}"))
         follow_group = "group_value"

@@ -162,7 +162,7 @@ def rollups_rebuild() -> int:
                 marks.add((unit, month_start(timezone.localtime(moment).date())))
     for county, city, moment in (
         FollowUp.objects.filter(ended_at__isnull=False)
-        .values_list("dispute__loc_county", "dispute__loc_city", "ended_at")
+        .values_list("loc_county", "loc_city", "ended_at")
         .iterator()
     ):
         if county or city:

@@ -30,8 +30,12 @@ def _subtree_of_code(queryset, path: str, code: str):
 
 
 class CaseFilterSet(filters.FilterSet):
+    # One column of the case itself: no DISTINCT (which would make the database sort the
+    # whole scope before it could return the first page).
     status = filters.MultipleChoiceFilter(
-        choices=Status.choices, help_text="One or more statuses (repeat the parameter)."
+        choices=Status.choices,
+        distinct=False,
+        help_text="One or more statuses (repeat the parameter).",
     )
     category = filters.ModelChoiceFilter(
         queryset=Category.objects.all(), to_field_name="code", help_text="Category code."

@@ -103,6 +103,7 @@ def dispute_start_follow_up(
             center=dispute.current_center,
             assigned_to=caller,
             due_on=add_workdays(today, _answer_workdays()),
+            **{f"{field}_id": getattr(dispute, f"{field}_id") for field in FollowUp.PLACE_FIELDS},
         )
         _tell_about_follow_up(dispute, follow_up)
         return {

@@ -281,6 +281,16 @@ def test_the_count_is_limited_in_sql(api, people, cases):
     assert len(counts) == 1 and "LIMIT 10001" in counts[0].upper().replace('"', "")
 
 
+def test_the_page_needs_no_distinct_even_when_filtered(api, people, cases):
+    # DISTINCT would make the database sort the whole scope before the first page.
+    params = {"status": ["registered", "accepted"], "category": "labour", "q": "欠"}
+    with CaptureQueriesContext(connection) as queries:
+        response = api(people.township_staff).get(LIST, params)
+    assert response.status_code == 200
+    cases_sql = [q["sql"] for q in queries.captured_queries if "disputes_dispute" in q["sql"]]
+    assert cases_sql and not any("DISTINCT" in sql.upper() for sql in cases_sql)
+
+
 def test_a_fixed_number_of_queries_whatever_the_page_size(
     api, people, register, center_tree, django_assert_max_num_queries
 ):

@@ -62,6 +62,10 @@ def test_follow_up_starts_three_working_days_after_closure_once(closed_case, peo
     # Someone other than the handler (the mediator who closed it) calls the resident.
     assert follow_up.assigned_to.username == "v_staff"
     assert follow_up.status == FollowUpStatus.OPEN and follow_up.cycle == 0
+    # It carries where the case happened, for the metrics of small subtrees.
+    places = [(f"{name}_id", getattr(case, f"{name}_id")) for name in FollowUp.PLACE_FIELDS]
+    assert all(value is not None for _name, value in places)
+    assert [(name, getattr(follow_up, name)) for name, _value in places] == places
     task = Notification.objects.get(kind="follow_up")
     assert task.recipient == follow_up.assigned_to
     sms = SmsMessage.objects.get(kind="follow_up")
