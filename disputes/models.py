@@ -529,6 +529,8 @@ class Dispute(models.Model):
             models.Index(fields=["loc_township", "created_at"], name="dispute_township_created"),
             models.Index(fields=["village", "created_at"], name="dispute_village_created"),
             models.Index(fields=["loc_county", "closed_at"], name="dispute_county_closed"),
+            models.Index(fields=["loc_township", "closed_at"], name="dispute_township_closed"),
+            models.Index(fields=["village", "closed_at"], name="dispute_village_closed"),
             # The open cases (about 1 % of all) with what the metrics count them by: the
             # rollup job's recount of open cases, and a county's open cases, read this small
             # index alone (an index-only scan).
@@ -545,21 +547,40 @@ class Dispute(models.Model):
                 condition=Q(status__in=sorted(OPEN_STATUSES)),
                 name="dispute_open_facts",
             ),
-            # The dashboards' overdue list: the overdue open cases by deadline, read in order.
+            # The same for a township's and a village's open cases.
             models.Index(
-                fields=["level_deadline"],
-                condition=Q(status__in=sorted(OPEN_STATUSES), is_overdue=True),
-                name="dispute_overdue_list",
+                fields=[
+                    "loc_township",
+                    "village",
+                    "category",
+                    "channel",
+                    "risk_level",
+                    "is_overdue",
+                ],
+                condition=Q(status__in=sorted(OPEN_STATUSES)),
+                name="dispute_open_township",
             ),
             models.Index(
-                fields=["loc_city", "level_deadline"],
-                condition=Q(status__in=sorted(OPEN_STATUSES), is_overdue=True),
-                name="dispute_overdue_city",
+                fields=["village", "category", "channel", "risk_level", "is_overdue"],
+                condition=Q(status__in=sorted(OPEN_STATUSES)),
+                name="dispute_open_village",
             ),
-            models.Index(
-                fields=["loc_province", "level_deadline"],
-                condition=Q(status__in=sorted(OPEN_STATUSES), is_overdue=True),
-                name="dispute_overdue_province",
+            # The dashboards' overdue list: the overdue open cases by deadline, read in order,
+            # for the deployment and per 属地 column.
+            *(
+                models.Index(
+                    fields=[*prefix, "level_deadline"],
+                    condition=Q(status__in=sorted(OPEN_STATUSES), is_overdue=True),
+                    name=name,
+                )
+                for prefix, name in [
+                    ((), "dispute_overdue_list"),
+                    (("loc_city",), "dispute_overdue_city"),
+                    (("loc_province",), "dispute_overdue_province"),
+                    (("loc_county",), "dispute_overdue_county"),
+                    (("loc_township",), "dispute_overdue_township"),
+                    (("village",), "dispute_overdue_village"),
+                ]
             ),
             # The follow-up job looks for closed cases only.
             models.Index(

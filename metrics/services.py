@@ -6,7 +6,7 @@ import logging
 from collections import defaultdict
 from datetime import date
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
@@ -323,7 +323,17 @@ def rollups_build_all(*, batch_size: int = 5000) -> int:
             del cells
             written += save(_city_rows(city_cells, places, dimension))
     open_counts_refresh()
+    _analyze(MonthlyCounts, OpenCounts)
     return written
+
+
+def _analyze(*models) -> None:
+    """Refresh the planner's statistics of tables just rewritten wholesale: until autovacuum
+    gets to them, PostgreSQL plans the dashboards' reads as if the tables were empty (a city's
+    month read through the wrong index: 40–60 ms instead of 1 ms on the national data)."""
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def open_counts_refresh(*, batch_size: int = 5000) -> int:
