@@ -27,6 +27,8 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+# Former keys, still accepted (signatures, sessions, access codes) while a new key rolls out.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

@@ -8,7 +8,8 @@ from .base import DATABASES, REDIS_URL, VAR_DIR, filesystem_broker_options
 # One name per pytest-xdist worker ("main" without xdist), so parallel runs never share state.
 _TEST_RUN = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
-SECRET_KEY = "test-only-not-secret"
+# The environment's key when given (a server a test starts runs under a key of its own).
+SECRET_KEY = os.environ.get("SECRET_KEY") or "test-only-not-secret"
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALLOWED_HOSTS = ["*"]

@@ -726,8 +726,11 @@ class _Server:
                 p for p in (str(self.folder), str(settings.BASE_DIR), env.get("PYTHONPATH")) if p
             ),
             DATABASE_URL=_database_url(connection.settings_dict),
-            # A key of its own: the limits' counts (keyed hashes) start from zero.
+            # A key of its own: the limits' counts (keyed hashes) start from zero. The
+            # generated cases' access codes were keyed with this process's key: still
+            # accepted, as after a key rotation.
             SECRET_KEY=secrets.token_urlsafe(50),
+            SECRET_KEY_FALLBACKS=settings.SECRET_KEY,
             DEBUG="0",
             ALLOWED_HOSTS="127.0.0.1,localhost",
             API_NUM_PROXIES="0",
