@@ -32,7 +32,10 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def _counted(self) -> int:
-        return self.object_list[: self.cap + 1].count()
+        # Which cap + 1 rows are counted does not matter: without the list's ORDER BY the
+        # database may stop at the first ones it finds instead of sorting every row in scope
+        # (18 s → 2.8 s for a city's 170,471 cases among 10 million).
+        return self.object_list.order_by()[: self.cap + 1].count()
 
     @cached_property
     def count(self) -> int:
