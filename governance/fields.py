@@ -1,8 +1,10 @@
 """Serializer fields shared by the REST API."""
 
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.settings import api_settings
 
-__all__ = ["DateTimeField", "TextField"]
+__all__ = ["DateTimeField", "ListOfObjects", "TextField"]
 
 
 class TextField(serializers.CharField):
@@ -26,3 +28,20 @@ class DateTimeField(serializers.DateTimeField):
             return super().enforce_timezone(value)
         except OverflowError:
             self.fail("overflow")
+
+
+class ListOfObjects(serializers.ListSerializer):
+    """A list of nested objects (`many=True`, as a serializer's `Meta.list_serializer_class`)
+    whose own errors (not a list, too few, too many) are the field's messages, as any other
+    field's: `{"parties": ["…"]}`, where DRF put them a level down, under non_field_errors.
+    Its `min_length` and `max_length` are in the schema as minItems and maxItems
+    (governance/schema.py)."""
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except ValidationError as error:
+            detail = error.detail
+            if isinstance(detail, dict) and set(detail) == {api_settings.NON_FIELD_ERRORS_KEY}:
+                raise ValidationError(detail[api_settings.NON_FIELD_ERRORS_KEY]) from None
+            raise

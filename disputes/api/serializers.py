@@ -10,12 +10,13 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from centers.models import Center, Department
-from governance.fields import DateTimeField, TextField
+from governance.fields import DateTimeField, ListOfObjects, TextField
 from governance.masking import mask_id_number, mask_name, mask_phone, mask_text
 from governance.people import person_name
 
@@ -485,6 +486,15 @@ class ConflictSerializer(ErrorSerializer):
 # --- Intake -----------------------------------------------------------------------------
 
 
+class IntakePartyList(ListOfObjects):
+    """The intake's parties: as many as the intake form's rows (PartyFormSet)."""
+
+    default_error_messages = {
+        "min_length": gettext_lazy("请至少填写一名当事人。"),
+        "max_length": gettext_lazy("当事人最多 {max_length} 名。"),
+    }
+
+
 class IntakePartySerializer(serializers.Serializer):
     """A party, as a row of the intake form's parties (PartyForm)."""
 
@@ -494,6 +504,9 @@ class IntakePartySerializer(serializers.Serializer):
     phone = TextField(max_length=20, required=False, allow_blank=True, default="")
     id_number = TextField(max_length=18, required=False, allow_blank=True, default="")
     address = TextField(max_length=200, required=False, allow_blank=True, default="")
+
+    class Meta:
+        list_serializer_class = IntakePartyList
 
 
 class IntakeSerializer(serializers.Serializer):
@@ -525,7 +538,11 @@ class IntakeSerializer(serializers.Serializer):
     )
     address = TextField(max_length=200, required=False, allow_blank=True, default="")
     is_confidential = serializers.BooleanField(default=False)
-    parties = IntakePartySerializer(many=True, min_length=1, max_length=10)
+    parties = IntakePartySerializer(
+        many=True,
+        min_length=forms.PartyFormSet.min_num,
+        max_length=forms.PartyFormSet.max_num,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
