@@ -23,6 +23,7 @@ import uuid
 
 import pytest
 import schemathesis
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
 from django.db.models import Count
@@ -48,6 +49,8 @@ from disputes import selectors as disputes_selectors
 from disputes.api.views import CaseViewSet, FollowUpViewSet
 from disputes.models import Attachment, Dispute, FollowUp, Party
 from disputes.public_api.throttles import LOCAL_WINDOWS
+from disputes.services import attachment_add
+from disputes.services.attachments import FORMATS as ATTACHMENT_FORMATS
 from governance.sharedcache import cache_breaker
 from notifications.api import views as notification_views
 from notifications.models import Notification
@@ -62,6 +65,7 @@ from tests.api.fuzzing import (
     messages_of,
     uses_token,
 )
+from tests.disputes.test_attachments import minimal_jpeg, minimal_pdf, minimal_png
 from tests.i18n_support import compile_catalogs
 
 # Fixed: the same requests on every run, on every machine (CI must not flake).
@@ -422,6 +426,42 @@ def test_the_cross_user_check_catches_a_scoping_leak(
             a_then_check(operation_id, path_parameters)
     assert expected in str(leak.value)
     assert a_then_check(operation_id, path_parameters) is True
+
+
+# --- Downloads are of their file's type, as documented ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("现场照片.png", minimal_png),
+        ("现场照片.jpg", minimal_jpeg),
+        ("调解协议书.pdf", minimal_pdf),
+    ],
+    ids=["png", "jpeg", "pdf"],
+)
+def test_a_download_has_its_files_type_as_the_schema_says(api_schema, world, name, content):
+    """The download answers with the type recognised at upload, one of the types the schema
+    documents (they were application/octet-stream only: every 200 broke the schema)."""
+    case = world.cases["a_accepted"]
+    attachment = attachment_add(
+        dispute_id=case.pk, actor=world.a, file=SimpleUploadedFile(name, content())
+    )
+    operation = api_schema.find_operation_by_id("cases_attachments_retrieve")
+    documented = operation.definition.raw["responses"]["200"]["content"]
+    assert sorted(documented) == sorted(ATTACHMENT_FORMATS)
+    download = operation.Case(
+        path_parameters={"tracking_number": case.tracking_number, "attachment_id": attachment.pk}
+    )
+    headers = {"Authorization": f"Token {world.key_a}"}
+    response = download.call(headers=headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == [attachment.content_type]
+    download.validate_response(
+        response,
+        checks=[content_type_conformance, status_code_conformance, response_schema_conformance],
+        headers=headers,
+    )
 
 
 # --- The language check can fail ------------------------------------------------------------
