@@ -3,8 +3,9 @@
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.settings import api_settings
+from rest_framework.utils import html
 
-__all__ = ["DateTimeField", "ListOfObjects", "TextField"]
+__all__ = ["BooleanField", "DateTimeField", "ListOfObjects", "TextField"]
 
 
 class TextField(serializers.CharField):
@@ -16,6 +17,20 @@ class TextField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class BooleanField(serializers.BooleanField):
+    """A yes/no input: JSON's true or false. DRF's BooleanField also took 0, 1, 0.0 and
+    words ("yes", "off", …) in a JSON body, which the schema (type: boolean) does not allow;
+    a form (multipart or urlencoded) sends only text, so there its words are taken as
+    before (true/false, 1/0, on/off …)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or (
+            isinstance(data, str) and html.is_html_input(getattr(self.root, "initial_data", None))
+        ):
+            return super().to_internal_value(data)
+        self.fail("invalid")
 
 
 class DateTimeField(serializers.DateTimeField):

@@ -16,7 +16,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from centers.models import Center, Department
-from governance.fields import DateTimeField, ListOfObjects, TextField
+from governance.fields import BooleanField, DateTimeField, ListOfObjects, TextField
 from governance.masking import mask_id_number, mask_name, mask_phone, mask_text
 from governance.people import person_name
 
@@ -537,7 +537,7 @@ class IntakeSerializer(serializers.Serializer):
         help_text="Where it happened: a village (村/社区) code within the receiving center.",
     )
     address = TextField(max_length=200, required=False, allow_blank=True, default="")
-    is_confidential = serializers.BooleanField(default=False)
+    is_confidential = BooleanField(default=False)
     parties = IntakePartySerializer(
         many=True,
         min_length=forms.PartyFormSet.min_num,
@@ -680,9 +680,7 @@ class DispatchSerializer(VersionSerializer):
         default=list,
         help_text="Assisting departments (协办).",
     )
-    designated = serializers.BooleanField(
-        default=False, help_text="指定承办: the unit may not return it."
-    )
+    designated = BooleanField(default=False, help_text="指定承办: the unit may not return it.")
     reason = _reason(False, "Dispatch note (派单说明).")
 
     def limit_choices(self):
@@ -715,7 +713,7 @@ class RecordSessionSerializer(VersionSerializer):
 class AgreeSerializer(VersionSerializer):
     content = TextField(help_text="The agreement's terms (协议内容).")
     signed_on = serializers.DateField()
-    is_written = serializers.BooleanField(
+    is_written = BooleanField(
         default=True, help_text="A written agreement (书面协议); false: an oral one."
     )
 
@@ -724,8 +722,8 @@ class PerformanceSerializer(VersionSerializer):
     """履行情况 and 司法确认; a field left out keeps its current value."""
 
     performance_notes = TextField(required=False, allow_blank=True)
-    judicial_confirmation_applied = serializers.BooleanField(required=False)
-    judicial_confirmation_granted = serializers.BooleanField(required=False)
+    judicial_confirmation_applied = BooleanField(required=False)
+    judicial_confirmation_granted = BooleanField(required=False)
 
     def validate(self, attrs):
         agreement = selectors.case_agreement(dispute=self.dispute) or Agreement(

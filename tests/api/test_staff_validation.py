@@ -115,6 +115,23 @@ def test_intake_takes_one_to_ten_parties(
     assert created.status_code == 201, created.content
 
 
+@pytest.mark.parametrize("value", [0, 1, "true", None])
+def test_intake_takes_true_or_false_for_confidential(api, people, center_tree, neighbour, value):
+    """The schema says boolean: 0 was taken as false (found by tests/api/test_schemathesis.py)."""
+    client = api(people.village_mediator)
+    zh, en = both(
+        client, "post", reverse("case-list"), intake_body(center_tree, is_confidential=value)
+    )
+    assert (zh.status_code, en.status_code) == (400, 400)
+    assert set(zh.json()) == set(en.json()) == {"is_confidential"}
+    assert Dispute.objects.count() == 0
+    created = client.post(
+        reverse("case-list"), intake_body(center_tree, is_confidential=True), format="json"
+    )
+    assert created.status_code == 201, created.content
+    assert Dispute.objects.get().is_confidential
+
+
 def test_service_errors_name_their_field(api, register, people, center_tree):
     case = register()
     dispute_accept(dispute_id=case.pk, actor=people.village_mediator)
