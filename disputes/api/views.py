@@ -272,9 +272,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         examples=[
             OpenApiExample(
                 "Walk-in",
+                summary="A walk-in at 襄城区's center, about 檀溪社区",
                 request_only=True,
                 value={
-                    "receiving_center": "420602001008",
+                    "receiving_center": "420602000000",
                     "channel": "walk_in",
                     "category": "neighbour",
                     "summary": "邻里排水纠纷",
