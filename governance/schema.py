@@ -1,8 +1,11 @@
 """How the API's authentication appears in the OpenAPI schema (drf-spectacular)."""
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerFieldExtension,
+)
 
-__all__ = ["ApiTokenScheme", "document_error_responses"]
+__all__ = ["ApiTokenScheme", "BoundedNestedList", "document_error_responses"]
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
@@ -20,6 +23,25 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
                 "Unknown or revoked keys, and keys of deactivated users, get a 401."
             ),
         }
+
+
+class BoundedNestedList(OpenApiSerializerFieldExtension):
+    """A list of nested objects (`many=True`) with its `min_length` and `max_length` as the
+    array's minItems and maxItems, which drf-spectacular leaves out (the intake's 1 to 10
+    parties were an array of any length in the schema)."""
+
+    target_class = "rest_framework.serializers.ListSerializer"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if schema is None:
+            return None
+        if self.target.min_length is not None:
+            schema["minItems"] = self.target.min_length
+        if self.target.max_length is not None:
+            schema["maxItems"] = self.target.max_length
+        return schema
 
 
 # --- Errors every staff operation may answer ----------------------------------------------

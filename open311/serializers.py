@@ -102,7 +102,10 @@ def choice_field(choices, **kwargs) -> serializers.ChoiceField:
     enum hook extracts only enums found directly on a property, hence the allOf, which the
     outer `type` keeps from being simplified away.)"""
     field = serializers.ChoiceField(choices=choices, **kwargs)
-    schema = {"type": "string", "allOf": [{"enum": list(field.choices)}]}
+    values = list(field.choices)
+    if not field.required:  # a form's empty parameter is the same as a missing one
+        values.append("")
+    schema = {"type": "string", "allOf": [{"enum": values}]}
     return extend_schema_field(schema)(field)
 
 
@@ -185,6 +188,14 @@ def _optional(field_class, **kwargs):
     return field_class(required=False, allow_blank=True, **kwargs)
 
 
+def _empty_allowed(field, schema: dict):
+    """An optional field that is not text (a number, a choice, a date-time), with `schema`
+    as its schema plus the empty string: a form's empty parameter is the same as a missing
+    one (DRF skips it), and the schema says so (`lat=` or `attribute[occurred_at]=` was
+    filed, where the schema allowed only a number or a date-time)."""
+    return extend_schema_field({"anyOf": [schema, {"type": "string", "maxLength": 0}]})(field)
+
+
 class ServiceRequestInputSerializer(serializers.Serializer):
     """The form of POST requests (application/x-www-form-urlencoded). An empty parameter is
     the same as a missing one. Beyond the specification: `address_id` (the village's
@@ -221,9 +232,22 @@ class ServiceRequestInputSerializer(serializers.Serializer):
 
     def get_fields(self):
         fields = super().get_fields()
+        for name in ("lat", "long"):
+            number = fields[name]
+            fields[name] = _empty_allowed(
+                number,
+                {
+                    "type": "number",
+                    "format": "double",
+                    "minimum": number.min_value,
+                    "maximum": number.max_value,
+                },
+            )
         fields["attribute[request_type]"] = choice_field(RequestType.choices, required=False)
         fields["attribute[risk_level]"] = choice_field(RiskLevel.choices, required=False)
-        fields["attribute[occurred_at]"] = W3DateTimeField(required=False)
+        fields["attribute[occurred_at]"] = _empty_allowed(
+            W3DateTimeField(required=False), {"type": "string", "format": "date-time"}
+        )
         fields["attribute[respondent]"] = _optional(serializers.CharField, max_length=100)
         fields["attribute[confidential]"] = choice_field(["true", "false"], required=False)
         return fields

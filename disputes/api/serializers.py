@@ -10,12 +10,13 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from centers.models import Center, Department
-from governance.fields import DateTimeField, TextField
+from governance.fields import BooleanField, DateTimeField, ListOfObjects, TextField
 from governance.masking import mask_id_number, mask_name, mask_phone, mask_text
 from governance.people import person_name
 
@@ -485,6 +486,15 @@ class ConflictSerializer(ErrorSerializer):
 # --- Intake -----------------------------------------------------------------------------
 
 
+class IntakePartyList(ListOfObjects):
+    """The intake's parties: as many as the intake form's rows (PartyFormSet)."""
+
+    default_error_messages = {
+        "min_length": gettext_lazy("请至少填写一名当事人。"),
+        "max_length": gettext_lazy("当事人最多 {max_length} 名。"),
+    }
+
+
 class IntakePartySerializer(serializers.Serializer):
     """A party, as a row of the intake form's parties (PartyForm)."""
 
@@ -494,6 +504,9 @@ class IntakePartySerializer(serializers.Serializer):
     phone = TextField(max_length=20, required=False, allow_blank=True, default="")
     id_number = TextField(max_length=18, required=False, allow_blank=True, default="")
     address = TextField(max_length=200, required=False, allow_blank=True, default="")
+
+    class Meta:
+        list_serializer_class = IntakePartyList
 
 
 class IntakeSerializer(serializers.Serializer):
@@ -524,8 +537,12 @@ class IntakeSerializer(serializers.Serializer):
         help_text="Where it happened: a village (村/社区) code within the receiving center.",
     )
     address = TextField(max_length=200, required=False, allow_blank=True, default="")
-    is_confidential = serializers.BooleanField(default=False)
-    parties = IntakePartySerializer(many=True, min_length=1, max_length=10)
+    is_confidential = BooleanField(default=False)
+    parties = IntakePartySerializer(
+        many=True,
+        min_length=forms.PartyFormSet.min_num,
+        max_length=forms.PartyFormSet.max_num,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -663,9 +680,7 @@ class DispatchSerializer(VersionSerializer):
         default=list,
         help_text="Assisting departments (协办).",
     )
-    designated = serializers.BooleanField(
-        default=False, help_text="指定承办: the unit may not return it."
-    )
+    designated = BooleanField(default=False, help_text="指定承办: the unit may not return it.")
     reason = _reason(False, "Dispatch note (派单说明).")
 
     def limit_choices(self):
@@ -698,7 +713,7 @@ class RecordSessionSerializer(VersionSerializer):
 class AgreeSerializer(VersionSerializer):
     content = TextField(help_text="The agreement's terms (协议内容).")
     signed_on = serializers.DateField()
-    is_written = serializers.BooleanField(
+    is_written = BooleanField(
         default=True, help_text="A written agreement (书面协议); false: an oral one."
     )
 
@@ -707,8 +722,8 @@ class PerformanceSerializer(VersionSerializer):
     """履行情况 and 司法确认; a field left out keeps its current value."""
 
     performance_notes = TextField(required=False, allow_blank=True)
-    judicial_confirmation_applied = serializers.BooleanField(required=False)
-    judicial_confirmation_granted = serializers.BooleanField(required=False)
+    judicial_confirmation_applied = BooleanField(required=False)
+    judicial_confirmation_granted = BooleanField(required=False)
 
     def validate(self, attrs):
         agreement = selectors.case_agreement(dispute=self.dispute) or Agreement(

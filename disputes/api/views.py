@@ -34,6 +34,7 @@ from governance.pagination import CappedPageNumberPagination, StrictPageNumberPa
 from .. import audit, selectors, services
 from .. import views as pages
 from ..choices import Action
+from ..services.attachments import FORMATS
 from . import serializers as s
 from .actions import ACTIONS, ApiAction
 from .filtersets import CaseFilterSet, FollowUpFilterSet
@@ -271,9 +272,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         examples=[
             OpenApiExample(
                 "Walk-in",
+                summary="A walk-in at 襄城区's center, about 檀溪社区",
                 request_only=True,
                 value={
-                    "receiving_center": "420602001008",
+                    "receiving_center": "420602000000",
                     "channel": "walk_in",
                     "category": "neighbour",
                     "summary": "邻里排水纠纷",
@@ -461,11 +463,15 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         description="The file, as uploaded (always a download).",
         parameters=[ATTACHMENT_ID],
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(
-                OpenApiTypes.BINARY,
-                description="The file, with its recognised type as Content-Type.",
-                examples=[OpenApiExample("A file", value="(binary)", response_only=True)],
-            ),
+            **{
+                (200, content_type): OpenApiResponse(
+                    OpenApiTypes.BINARY,
+                    description="The file, with the type recognised from its bytes at upload "
+                    f"as Content-Type ({', '.join(FORMATS)}).",
+                    examples=[OpenApiExample(fmt.label, value="(binary)", response_only=True)],
+                )
+                for content_type, fmt in FORMATS.items()
+            },
             404: ERRORS[404],
         },
     )

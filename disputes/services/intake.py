@@ -3,7 +3,7 @@ resident's access code."""
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
@@ -30,6 +30,7 @@ __all__ = [
     "dispute_register",
     "dispute_register_online",
     "new_access_code",
+    "check_past_day",
     "check_past_time",
     "ACCESS_CODE_ALPHABET",
 ]
@@ -93,6 +94,16 @@ def check_past_time(value: datetime, *, now: datetime, field: str, too_early, to
     if value < earliest:
         raise DisputeTransitionError(too_early % {"year": OCCURRED_EARLIEST_YEAR}, field=field)
     if value > now + CLOCK_SKEW:
+        raise DisputeTransitionError(too_late, field=field)
+
+
+def check_past_day(value: date, *, today: date, field: str, too_early, too_late) -> None:
+    """A day something was done (an agreement signed): from OCCURRED_EARLIEST_YEAR on and
+    not later than `today`, else a DisputeTransitionError on `field` with the message
+    `too_early` (given the year) or `too_late`."""
+    if value.year < OCCURRED_EARLIEST_YEAR:
+        raise DisputeTransitionError(too_early % {"year": OCCURRED_EARLIEST_YEAR}, field=field)
+    if value > today:
         raise DisputeTransitionError(too_late, field=field)
 
 

@@ -16,7 +16,7 @@ from ..choices import Action, EscalationKind, PartySide
 from ..deadlines import extend_clock, level_workdays, start_clock
 from ..models import Agreement, Dispute, MediationSession
 from ..selectors import reporter_identity_visible
-from .intake import check_past_time, new_access_code
+from .intake import check_past_day, check_past_time, new_access_code
 from .transitions import DisputePermissionError, DisputeTransitionError, transition
 
 __all__ = [
@@ -296,6 +296,13 @@ def dispute_agree(
     agreement replaces the earlier one; the event keeps the earlier text."""
 
     def apply(dispute: Dispute) -> dict:
+        check_past_day(
+            signed_on,
+            today=timezone.localdate(),
+            field="signed_on",
+            too_early=_("签订日期不能早于%(year)d年。"),
+            too_late=_("签订日期不能晚于今天。"),
+        )
         agreement = Agreement.objects.filter(dispute=dispute).first()
         data = {}
         if agreement is None:

@@ -6,17 +6,26 @@ printed at the end of the run."""
 
 from __future__ import annotations
 
+import hashlib
+import importlib
 import json
+import pkgutil
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import unquote
 
+from django.apps import apps
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.management.color import no_style
+from django.db import connection
 from django.http.request import RawPostDataException
+from schemathesis.core import NotSet
 
 from centers.choices import DepartmentKind, Role
 from centers.models import Center, Department
@@ -47,10 +56,13 @@ __all__ = [
     "InProcessApp",
     "World",
     "build_world",
+    "import_the_project",
+    "restart_ids",
     "CrossUserLeak",
     "cross_user_check",
     "leaks_for",
     "messages_of",
+    "request_key",
     "language_problem",
     "TALLY",
     "Tally",
@@ -161,8 +173,48 @@ def _walk(case, mediator, *steps):
     return case
 
 
+# The other settings modules want their own environment (production: SECRET_KEY …).
+SETTINGS_PACKAGE = "governance.settings."
+
+
+def import_the_project() -> None:
+    """Import every module of the project's apps. Now and then Hypothesis draws a constant
+    of the code under test: a string or a number found in any module imported so far (but
+    the tests' own). So what it drew depended on what earlier tests had imported (a key
+    drawn as `filter_q` in this file alone was `filter_mode` after other tests); with every
+    module imported, the constants are the same whatever ran before."""
+    root = Path(settings.BASE_DIR).resolve()
+    for config in apps.get_app_configs():
+        path = Path(config.path).resolve()
+        if root not in path.parents:
+            continue
+        for module in pkgutil.walk_packages([str(path)], prefix=f"{config.name}."):
+            if not module.name.startswith(SETTINGS_PACKAGE):
+                importlib.import_module(module.name)
+
+
+def restart_ids() -> None:
+    """Every table's ids go on from its highest id, as in a fresh database, whatever earlier
+    tests did: PostgreSQL's sequences are not rolled back with the tests' transactions, and
+    SQLite's AUTOINCREMENT keeps the highest id ever used (by a transactional test's rows,
+    which are deleted, not rolled back). The world's ids (users, departments, parties,
+    attachments, notifications) are drawn into the requests: so they are the same on every
+    run."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("DELETE FROM sqlite_sequence")  # then: the highest rowid
+        elif connection.vendor == "postgresql":
+            models = apps.get_models(include_auto_created=True)
+            for statement in connection.ops.sequence_reset_sql(no_style(), models):
+                cursor.execute(statement)
+        else:  # pragma: no cover - the project runs on these two
+            raise NotImplementedError(connection.vendor)
+
+
 def build_world(center_tree, member) -> World:
-    """The data of the run, made through the services as the other tests do."""
+    """The data of the run, made through the services as the other tests do, with the same
+    ids on every run (`restart_ids`)."""
+    restart_ids()
     t = center_tree
     neighbour = Category.objects.get_or_create(code="neighbour", defaults={"name": "邻里纠纷"})[0]
     family = Category.objects.get_or_create(code="marriage_family", defaults={"name": "婚姻家庭"})[
@@ -515,13 +567,20 @@ class Tally:
     successes: Counter = field(default_factory=Counter)
     replays: Counter = field(default_factory=Counter)
     language_by_operation: Counter = field(default_factory=Counter)
+    # Successes of the examples phase (the schema's own examples), by operation.
+    example_successes: Counter = field(default_factory=Counter)
+    labels: dict = field(default_factory=dict)  # operation id → label
+    # Of every generated case in order: equal digests, equal requests.
+    digest: object = field(default_factory=hashlib.sha256)
 
     def case(self, case) -> None:
         self.generated += 1
         self.by_operation[case.operation.label] += 1
+        self.labels[case.operation.definition.raw.get("operationId")] = case.operation.label
         meta = case.meta
         if meta is not None:
             self.by_phase[f"{meta.phase.name.value} {meta.generation.mode.value}"] += 1
+        self.digest.update(request_key(case).encode())
 
     def answered(self, case, response) -> None:
         """A's answer to a generated case."""
@@ -529,6 +588,8 @@ class Tally:
         self.by_status[f"{response.status_code // 100}xx"] += 1
         if 200 <= response.status_code < 300:
             self.successes[case.operation.label] += 1
+            if case.meta is not None and case.meta.phase.name.value == "examples":
+                self.example_successes[case.operation.label] += 1
 
     def replayed(self, case, response) -> None:
         """B's answer to the same request."""
@@ -552,7 +613,31 @@ class Tally:
             f"{self.language_samples} (on {len(self.language_by_operation)} operations)",
             f"  cases by phase: {counts(self.by_phase)}",
             f"  operations A never got a 2xx from ({len(never)}): " + (", ".join(never) or "none"),
+            f"  examples answered 2xx: {counts(self.example_successes) or 'none'}",
+            f"  digest of the generated requests: {self.digest.hexdigest()[:16]}",
         ]
+
+
+def request_key(case) -> str:
+    """What a generated case sends, as text: its operation, phase, path, query, headers,
+    cookies and body (as generated: before the world's keys and access codes, new on every
+    run, are put in)."""
+    body = case.body
+    return json.dumps(
+        [
+            case.operation.label,
+            case.meta.phase.name.value if case.meta is not None else None,
+            case.path_parameters,
+            case.query,
+            case.headers,
+            case.cookies,
+            None if isinstance(body, NotSet) else body,
+            case.media_type,
+        ],
+        sort_keys=True,
+        ensure_ascii=False,
+        default=repr,
+    )
 
 
 TALLY = Tally()

@@ -131,6 +131,17 @@ def test_the_response_shapes_that_schemathesis_found_wrong(generated):
     assert [p["name"] for p in children["parameters"]] == ["code", "page"]
 
 
+def test_the_intakes_parties_are_one_to_ten(generated):
+    """As the intake form's rows: drf-spectacular left the list's bounds out."""
+    schema, _messages = generated
+    parties = schema["components"]["schemas"]["IntakeRequest"]["properties"]["parties"]
+    assert parties["type"] == "array"
+    assert (parties["minItems"], parties["maxItems"]) == (1, 10)
+    # Lists without bounds stay as they were.
+    shown = schema["components"]["schemas"]["CaseDetail"]["properties"]["parties"]
+    assert "minItems" not in shown and "maxItems" not in shown
+
+
 def test_a_centers_children_ignore_the_lists_filters(center_tree, member):
     from rest_framework.test import APIClient
 

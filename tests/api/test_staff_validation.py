@@ -91,6 +91,47 @@ def test_intake_fields(api, people, center_tree, neighbour):
     assert Dispute.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("count", "zh_message", "en_message"),
+    [
+        (0, "请至少填写一名当事人。", "Enter at least one party."),
+        (11, "当事人最多 10 名。", "Enter at most 10 parties."),
+    ],
+)
+def test_intake_takes_one_to_ten_parties(
+    api, people, center_tree, neighbour, count, zh_message, en_message
+):
+    client = api(people.village_mediator)
+    parties = [{"side": "applicant", "name": f"申请人{n}"} for n in range(count)]
+    zh, en = both(client, "post", reverse("case-list"), intake_body(center_tree, parties=parties))
+    assert (zh.status_code, en.status_code) == (400, 400)
+    assert zh.json() == {"parties": [zh_message]}
+    assert en.json() == {"parties": [en_message]}
+    assert Dispute.objects.count() == 0
+    ten = [{"side": "applicant", "name": f"申请人{n}"} for n in range(10)]
+    created = client.post(
+        reverse("case-list"), intake_body(center_tree, parties=ten), format="json"
+    )
+    assert created.status_code == 201, created.content
+
+
+@pytest.mark.parametrize("value", [0, 1, "true", None])
+def test_intake_takes_true_or_false_for_confidential(api, people, center_tree, neighbour, value):
+    """The schema says boolean: 0 was taken as false (found by tests/api/test_schemathesis.py)."""
+    client = api(people.village_mediator)
+    zh, en = both(
+        client, "post", reverse("case-list"), intake_body(center_tree, is_confidential=value)
+    )
+    assert (zh.status_code, en.status_code) == (400, 400)
+    assert set(zh.json()) == set(en.json()) == {"is_confidential"}
+    assert Dispute.objects.count() == 0
+    created = client.post(
+        reverse("case-list"), intake_body(center_tree, is_confidential=True), format="json"
+    )
+    assert created.status_code == 201, created.content
+    assert Dispute.objects.get().is_confidential
+
+
 def test_service_errors_name_their_field(api, register, people, center_tree):
     case = register()
     dispute_accept(dispute_id=case.pk, actor=people.village_mediator)

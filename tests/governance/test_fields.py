@@ -1,9 +1,12 @@
-"""Text inputs of the REST API take text only (found by tests/api/test_schemathesis.py: a
-JSON number was taken as its text, `"address": 0` filed as "0")."""
+"""Inputs of the REST API take what the schema says only (found by
+tests/api/test_schemathesis.py: a JSON number was taken as its text, `"address": 0` filed as
+"0"; `"is_confidential": 0` as false), and dates at the edge of the calendar are a 400."""
 
 import pytest
+from django.http import QueryDict
+from rest_framework import serializers
 
-from governance.fields import TextField
+from governance.fields import BooleanField, TextField
 from tests.i18n_support import compile_catalogs
 
 
@@ -78,3 +81,32 @@ def test_the_staff_api_answers_400_for_it(center_tree, member):
     response = client.post("/api/v1/cases/", body, format="json")
     assert response.status_code == 400
     assert response.json() == {"occurred_at": ["时间数值超出有效范围。"]}
+
+
+class _Flag(serializers.Serializer):
+    flag = BooleanField(required=False)
+
+
+@pytest.mark.parametrize("value", [0, 1, 0.0, "true", "yes", "on", [True], {"a": True}])
+def test_a_yes_no_input_in_json_is_true_or_false(value):
+    """Found by tests/api/test_schemathesis.py: `"is_confidential": 0` registered a case."""
+    flag = _Flag(data={"flag": value})
+    assert not flag.is_valid()
+    assert flag.errors == {"flag": ["必须是有效的布尔值。"]}
+
+
+@pytest.mark.parametrize("value", [True, False])
+def test_json_true_and_false_go_through(value):
+    flag = _Flag(data={"flag": value})
+    assert flag.is_valid(), flag.errors
+    assert flag.validated_data == {"flag": value}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("flag=true", True), ("flag=on", True), ("flag=1", True), ("flag=false", False), ("", False)],
+)
+def test_a_form_sends_words(query, expected):
+    flag = _Flag(data=QueryDict(query))
+    assert flag.is_valid(), flag.errors
+    assert flag.validated_data == {"flag": expected}

@@ -3,8 +3,10 @@ specification's field names, examples, and no generator warnings from our code."
 
 import os
 import re
+from datetime import datetime
 from pathlib import Path
 
+import jsonschema
 import pytest
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
@@ -109,3 +111,31 @@ def test_the_schema_endpoint_serves_them(client):
     response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     assert "/open311/v2/requests.json" in response.json()["paths"]
+
+
+EMPTY_AS_MISSING = (
+    "lat",
+    "long",
+    "attribute[request_type]",
+    "attribute[risk_level]",
+    "attribute[occurred_at]",
+    "attribute[confidential]",
+)
+
+
+@pytest.mark.parametrize("name", EMPTY_AS_MISSING)
+def test_an_empty_form_parameter_is_allowed_as_the_api_takes_it(schema_and_warnings, name):
+    """An empty parameter of the POST form is the same as a missing one, and filed so: the
+    schema allowed only a number, a choice or a date-time (tests/api/test_schemathesis.py
+    found `attribute[occurred_at]=` filed)."""
+    schema = schema_and_warnings[0]
+    form = schema["components"]["schemas"]["ServiceRequestInputRequest"]["properties"]
+    # jsonschema checks no date-time without an extra package: Python's parser does here.
+    formats = jsonschema.FormatChecker()
+    formats.checks("date-time", raises=ValueError)(datetime.fromisoformat)
+    assert jsonschema.Draft4Validator(form[name], format_checker=formats).is_valid("")
+
+
+def test_the_api_files_a_form_with_them_empty(submit):
+    response = submit(**dict.fromkeys(EMPTY_AS_MISSING, ""))
+    assert response.status_code == 201, response.content
