@@ -11,6 +11,7 @@ import importlib
 import json
 import pkgutil
 import re
+import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -184,9 +185,12 @@ def import_the_project() -> None:
     drawn as `filter_q` in this file alone was `filter_mode` after other tests); with every
     module imported, the constants are the same whatever ran before."""
     root = Path(settings.BASE_DIR).resolve()
+    # The virtualenv may lie inside the project (`make install` puts it in .venv): its
+    # packages are not the project's.
+    environment = Path(sys.prefix).resolve()
     for config in apps.get_app_configs():
         path = Path(config.path).resolve()
-        if root not in path.parents:
+        if root not in path.parents or environment in path.parents:
             continue
         for module in pkgutil.walk_packages([str(path)], prefix=f"{config.name}."):
             if not module.name.startswith(SETTINGS_PACKAGE):
