@@ -46,11 +46,15 @@ class ScopedQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self
-        roots = Center.objects.membership_roots(user)
+        return self.filter(self.scope_q(Center.objects.membership_roots(user)))
+
+    def scope_q(self, centers) -> Q:
+        """The rows seen from `centers`: those whose center (any of them, when several)
+        lies in one of their subtrees."""
         condition = Q(pk__in=[])
         for path in self.center_paths or (self.center_path,):
-            condition |= subtree_q(roots, path)
-        return self.filter(condition)
+            condition |= subtree_q(centers, path)
+        return condition
 
 
 class CenterQuerySet(ScopedQuerySet):

@@ -36,6 +36,7 @@ from .choices import Action, EscalationKind
 from .exports import Column
 from .filtersets import DateInput
 from .models import CaseEvent, Category, Dispute, Escalation
+from .scope import case_scope_q
 from .selectors import ChainCheck, dispute_queryset, verify_event_chain
 
 __all__ = [
@@ -150,13 +151,9 @@ def audit_disputes(*, user, center: Center | None = None) -> QuerySet:
     queryset = dispute_queryset(user=user)
     if not user.is_superuser:
         roots = audit_roots(user=user)
-        queryset = queryset.filter(
-            subtree_q(roots, "current_center__") | subtree_q(roots, "receiving_center__")
-        )
+        queryset = queryset.filter(case_scope_q(roots))
     if center is not None:
-        queryset = queryset.filter(
-            center.subtree_q("current_center__") | center.subtree_q("receiving_center__")
-        )
+        queryset = queryset.filter(case_scope_q([center]))
     return queryset
 
 

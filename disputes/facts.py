@@ -19,6 +19,7 @@ from centers.choices import LEVEL_DEPTH, CenterLevel
 from governance.workdays import workdays_between
 
 from .choices import OPEN_STATUSES, Action, PartySide, Status
+from .scope import handled_elsewhere
 
 __all__ = ["locate", "repeat_applicant", "step_facts", "REPEAT_WINDOW_DAYS"]
 
@@ -86,6 +87,7 @@ def step_facts(dispute, action: str, now=None) -> list[str]:
     ):
         put("accepted_at", now)
     put("top_level", _higher(dispute.top_level, dispute.level))
+    put("handled_elsewhere", handled_elsewhere(dispute))
     if action == Action.START_MEDIATION and dispute.mediation_started_at is None:
         put("mediation_started_at", now)
     elif action == Action.AGREE:

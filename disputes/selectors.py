@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from centers.choices import CenterLevel
-from centers.models import Center, Department, subtree_q
+from centers.models import Center, Department
 from governance.masking import mask_name
 
 from .access_codes import access_code_matches
@@ -23,6 +23,7 @@ from .choices import (
     Status,
 )
 from .models import Agreement, Attachment, CaseEvent, Dispute, FollowUp, MediationSession, Party
+from .scope import received_in_q
 
 __all__ = [
     "PUBLIC_STEPS",
@@ -77,7 +78,7 @@ def reporter_visible_q(user) -> Q:
     if user.is_superuser:
         return Q()
     roots = Center.objects.membership_roots(user)
-    return ~Q(request_type=RequestType.REPORT) | subtree_q(roots, "receiving_center__")
+    return ~Q(request_type=RequestType.REPORT) | received_in_q(roots)
 
 
 def repeat_cases(*, user, phones=(), id_numbers=(), exclude_pk=None, days=REPEAT_WINDOW_DAYS):

@@ -184,7 +184,8 @@ DISPUTE_COLUMNS = (
     "loc_province_id", "loc_city_id", "loc_county_id", "loc_township_id", "receiving_level",
     "top_level", "accepted_at", "mediation_started_at", "resolved_at", "resolved_level",
     "closed_on_time", "handling_workdays", "was_overdue", "dispatch_count", "is_repeat",
-    "events_recorded", "last_event_hash", "version", "created_at", "updated_at",
+    "handled_elsewhere", "events_recorded", "last_event_hash", "version", "created_at",
+    "updated_at",
 )  # fmt: skip
 FOLLOW_UP_COLUMNS = (
     "dispute_id", "cycle", "center_id", "status", "due_on", "rating", "comment",
@@ -201,6 +202,7 @@ BOOLEAN_COLUMNS = frozenset(
         "closed_on_time",
         "was_overdue",
         "is_repeat",
+        "handled_elsewhere",
     }
 )
 NULL = "\\N"
@@ -668,6 +670,7 @@ class _CaseMaker:
                     _bool(was_overdue),
                     str(len(dispatched)),
                     _bool(rnd() < P_REPEAT),
+                    FALSE,  # handled_elsewhere: every stage's center is on the case's path
                     "0",  # no events are generated: the chain has no anchor to check
                     "",
                     str(version),

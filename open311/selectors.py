@@ -14,9 +14,10 @@ from datetime import datetime
 
 from django.db.models import Prefetch, QuerySet
 
-from centers.models import Center, subtree_q
+from centers.models import Center
 from disputes.choices import PartyKind
 from disputes.models import Category, Dispute, Party
+from disputes.scope import case_scope_q
 
 from .definitions import MAX_RESULTS, statuses_for
 from .models import ApiClient
@@ -90,12 +91,7 @@ def client_may_read(client: ApiClient, dispute: Dispute) -> bool:
     """Whether the case was received or is handled in the client's subtree (what its list
     shows)."""
     center = client.center
-    return (
-        public_requests()
-        .filter(pk=dispute.pk)
-        .filter(subtree_q([center], "current_center__") | subtree_q([center], "receiving_center__"))
-        .exists()
-    )
+    return public_requests().filter(pk=dispute.pk).filter(case_scope_q([center])).exists()
 
 
 def service_requests_list(
@@ -113,9 +109,7 @@ def service_requests_list(
     (as the specification says); otherwise requested_datetime (our created_at) lies in
     [start, end]."""
     center = client.center
-    queryset = public_requests().filter(
-        subtree_q([center], "current_center__") | subtree_q([center], "receiving_center__")
-    )
+    queryset = public_requests().filter(case_scope_q([center]))
     queryset = _in_jurisdiction(queryset, jurisdiction)
     if tracking_numbers:
         queryset = queryset.filter(tracking_number__in=tracking_numbers)

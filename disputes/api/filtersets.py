@@ -12,7 +12,7 @@ from centers.models import Center
 from governance.filters import StrictBooleanFilter
 
 from ..choices import OPEN_STATUSES, Channel, FollowUpStatus, RiskLevel, Status
-from ..filtersets import SEARCH_MAX_LENGTH
+from ..filtersets import SEARCH_MAX_LENGTH, TRACKING_NUMBER, StableOrderingFilter
 from ..models import Category, Dispute, FollowUp
 
 __all__ = ["CaseFilterSet", "FollowUpFilterSet"]
@@ -68,7 +68,7 @@ class CaseFilterSet(filters.FilterSet):
         max_length=SEARCH_MAX_LENGTH,
         help_text="Part of the tracking number or of the summary.",
     )
-    ordering = filters.OrderingFilter(
+    ordering = StableOrderingFilter(
         fields=(
             ("created_at", "created_at"),
             ("updated_at", "updated_at"),
@@ -96,6 +96,9 @@ class CaseFilterSet(filters.FilterSet):
         value = (value or "").strip()
         if not value:
             return queryset
+        exact = queryset.filter(tracking_number=value)
+        if TRACKING_NUMBER.fullmatch(value) or exact.exists():
+            return exact  # a whole tracking number: one case, by the unique index
         return queryset.filter(Q(tracking_number__icontains=value) | Q(summary__icontains=value))
 
 

@@ -21,6 +21,7 @@ from ..choices import SYSTEM, Action, Channel, PartySide, RequestType, RiskLevel
 from ..deadlines import start_clock
 from ..facts import locate, repeat_applicant
 from ..models import Category, Dispute, Party, TrackingSequence
+from ..scope import handled_elsewhere
 from .attachments import attachment_add
 from .transitions import DisputePermissionError, DisputeTransitionError, actor_roles, record_event
 
@@ -172,6 +173,7 @@ def dispute_register(
         )
         clock = start_clock(dispute, handling.level, now)
         locate(dispute)
+        dispute.handled_elsewhere = handled_elsewhere(dispute)
         dispute.receiving_level = receiving_center.level
         dispute.top_level = handling.level
         applicants = [p for p in parties if p.side == PartySide.APPLICANT]

@@ -245,7 +245,7 @@ def test_a_root_the_client_does_not_belong_to(client, hotline, submit, center_tr
 def cases(center_tree, categories):
     """Cases inside the hotline's county (at a village, at a sibling village, handled at the
     county), a confidential one, one in the other county and one received in the other
-    county but handled (escalated) in ours."""
+    county but handled in ours (the city dispatched it there)."""
     t = center_tree
 
     def make(**kwargs):
@@ -257,7 +257,10 @@ def cases(center_tree, categories):
     secret = make(is_confidential=True)
     outside = make(village=t.other_village)
     came_in = make(village=t.other_village)
-    Dispute.objects.filter(pk=came_in.pk).update(current_center=t.county)
+    # Dispatched by the city to our county: handled off its 属地 path.
+    Dispute.objects.filter(pk=came_in.pk).update(
+        current_center=t.county, level=t.county.level, handled_elsewhere=True
+    )
     return type(
         "Cases",
         (),

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from centers.models import Center
 from disputes.audit import chain_checks
 from disputes.models import Dispute
+from disputes.scope import case_scope_q
 
 BROKEN_EXIT = 1
 NOT_FOUND_EXIT = 2
@@ -33,9 +34,7 @@ class Command(BaseCommand):
                     _("没有区划代码为 %(code)s 的中心。") % {"code": code},
                     returncode=NOT_FOUND_EXIT,
                 )
-            cases = cases.filter(
-                center.subtree_q("current_center__") | center.subtree_q("receiving_center__")
-            )
+            cases = cases.filter(case_scope_q([center]))
         if tracking_number:
             cases = cases.filter(tracking_number=tracking_number)
             if not cases.exists():
