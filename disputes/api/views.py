@@ -208,7 +208,8 @@ CASE_EXAMPLE = OpenApiExample(
         summary="Cases in your scope",
         description="The cases handled now, or received, within your centers' subtrees, "
         "newest first. Party names and phones are masked. The count stops at 10,000 "
-        "(`count_capped`).",
+        "(`count_capped`), and is the database's estimate when counting exactly took too "
+        "long (`count_estimated`).",
         examples=[CASE_EXAMPLE],
     ),
     retrieve=extend_schema(

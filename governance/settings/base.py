@@ -112,6 +112,9 @@ elif (
     # query on 10 million cases) and gained nothing. PG_JIT=on restores the server's choice.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# How long a list's capped count may take on PostgreSQL before the planner's estimate is
+# shown instead (governance/pagination.py); 0 counts exactly whatever it takes.
+LIST_COUNT_BUDGET_MS = int(os.environ.get("LIST_COUNT_BUDGET_MS", "150"))
 
 # --- Broker and cache ----------------------------------------------------------------------
 # REDIS_URL, e.g. redis://127.0.0.1:6379/0. Without it, Celery uses kombu's filesystem
