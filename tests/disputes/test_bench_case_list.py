@@ -48,3 +48,17 @@ def test_it_refuses_a_page_whose_filters_are_invalid(register, monkeypatch):
 def test_it_needs_cases():
     with pytest.raises(CommandError, match="no cases"):
         bench()
+
+
+def test_it_compares_with_the_list_as_it_was(register):
+    register()
+    output = bench(naive_runs=1)
+    assert "naive median" in output and "ratio" in output
+    assert "scope matched by MPTT range" in output
+    assert "共 1 件" in output  # the count each page showed
+
+
+def test_it_refuses_negative_naive_runs(register):
+    register()
+    with pytest.raises(CommandError, match="--naive-runs"):
+        bench(naive_runs=-1)

@@ -7,15 +7,23 @@ city with the most cases (or --city CODE), and, inside a transaction it rolls ba
 gives a throwaway user the director's role there. It then requests, once to warm up and then R
 times each, alternating: the first page, later pages, each tab, and filtered pages (status,
 category, channel, risk, a registration-date range, a search by tracking number), and prints
-median and p95 per page, with the number of SQL queries and the slowest query of each.
-Nothing it writes is committed.
+median and p95 per page, with the number of SQL queries, the slowest query of each and the
+count the page showed (exact, "约 …" when the count ran out of its time budget and shows the
+planner's estimate, or "超过 10000 件").
+
+`--naive-runs N` also times every page N times the way the list worked before: the scope
+matched by MPTT range through joins to the centers table (`subtree_scope_q`) and the capped
+count without a time budget, and prints the ratio. Nothing it writes is committed.
 """
 
 from __future__ import annotations
 
+import re
 import statistics
 import time
+from contextlib import contextmanager
 from datetime import timedelta
+from unittest import mock
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -25,14 +33,17 @@ from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from centers.choices import CenterLevel, Role
 from centers.models import Center, Membership
 from disputes.choices import Channel, RiskLevel, Status
 from disputes.filtersets import DisputeFilterSet
-from disputes.models import Category, Dispute
+from disputes.models import Category, Dispute, DisputeQuerySet
+from disputes.scope import subtree_scope_q
 
 GOAL_MS = 300
+COUNT_LEGEND = re.compile(r'data-testid="case-count">(.*?)</p>', re.S)
 
 
 class _Rollback(Exception):
@@ -54,10 +65,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--city", help="12-digit code of the city (default: most cases)")
         parser.add_argument("--runs", type=int, default=20, help="timed runs per page")
+        parser.add_argument(
+            "--naive-runs",
+            type=int,
+            default=0,
+            help="also time each page N times with the scope by MPTT joins and an unbudgeted "
+            "count (slow: seconds per page on millions of cases)",
+        )
 
     def handle(self, *args, **options):
         if options["runs"] < 1:
             raise CommandError("--runs must be at least 1")
+        if options["naive_runs"] < 0:
+            raise CommandError("--naive-runs must not be negative")
         city = self._city(options["city"])
         total = Dispute.objects.count()
         self.stdout.write(
@@ -72,7 +92,13 @@ class Command(BaseCommand):
                 Membership.objects.create(user=user, center=city, role=Role.DIRECTOR)
                 client = Client()
                 client.force_login(user)
-                self._run(client, user, self._pages(city), runs=options["runs"])
+                self._run(
+                    client,
+                    user,
+                    self._pages(city),
+                    runs=options["runs"],
+                    naive_runs=options["naive_runs"],
+                )
                 raise _Rollback
         except _Rollback:
             pass
@@ -137,7 +163,9 @@ class Command(BaseCommand):
             pages.append(("search number", {"q": sample[0].tracking_number}))
         return pages
 
-    def _run(self, client: Client, user, pages: list[tuple[str, dict]], *, runs: int) -> None:
+    def _run(
+        self, client: Client, user, pages: list[tuple[str, dict]], *, runs: int, naive_runs: int
+    ) -> None:
         url = reverse("disputes:inbox")
         out = self.stdout.write
         profiles = {}
@@ -155,15 +183,17 @@ class Command(BaseCommand):
             if errors:
                 raise CommandError(f"{name}: the filters refuse {query}: {errors.as_json()}")
             profiles[name] = list(captured.captured_queries)
-        timings: dict[str, list[float]] = {name: [] for name, _query in pages}
-        for _run in range(runs):
-            for name, query in pages:
-                began = time.perf_counter()
-                client.get(url, query)
-                timings[name].append(1000 * (time.perf_counter() - began))
+        timings, shown = self._time(client, url, pages, runs)
+        naive = {}
+        if naive_runs:
+            with _naive_scope():
+                naive, _shown = self._time(client, url, pages, naive_runs)
         out("")
         out(f"Case list of a city director, {runs} runs each (ms, whole request)")
-        header = f"{'page':<26} {'median':>8} {'p95':>8} {'queries':>8}  slowest query (ms)"
+        header = f"{'page':<26} {'median':>8} {'p95':>8} {'queries':>8} {'slowest query':>14}"
+        if naive:
+            header += f" {'naive median':>13} {'ratio':>7}"
+        header += "  count shown (last run)"
         out(header)
         out("-" * len(header))
         slowest_p95 = 0.0
@@ -172,9 +202,44 @@ class Command(BaseCommand):
             slowest_p95 = max(slowest_p95, stats["p95"])
             queries = profiles[name]
             slowest = max((float(q["time"]) for q in queries), default=0.0)
-            out(
-                f"{name:<26} {stats['median']:>8.1f} {stats['p95']:>8.1f} {len(queries):>8}  "
-                f"{1000 * slowest:.1f}"
+            line = (
+                f"{name:<26} {stats['median']:>8.1f} {stats['p95']:>8.1f} {len(queries):>8} "
+                f"{1000 * slowest:>14.1f}"
             )
+            if naive:
+                before = statistics.median(naive[name])
+                line += f" {before:>13.1f} {before / stats['median']:>6.1f}×"
+            out(f"{line}  {shown[name]}")
         verdict = "yes" if slowest_p95 < GOAL_MS else "no"
         out(f"Slowest p95 {slowest_p95:.1f} ms; every page under {GOAL_MS} ms: {verdict}.")
+        if naive:
+            out(
+                f"naive: {naive_runs} run(s) each with the scope matched by MPTT range through "
+                "joins to the centers table and the capped count without a time budget."
+            )
+
+    def _time(self, client: Client, url: str, pages, runs: int):
+        """Each page `runs` times, alternating: the times (ms) and the count each showed."""
+        timings: dict[str, list[float]] = {name: [] for name, _query in pages}
+        shown: dict[str, str] = {}
+        for _run in range(runs):
+            for name, query in pages:
+                began = time.perf_counter()
+                response = client.get(url, query)
+                timings[name].append(1000 * (time.perf_counter() - began))
+                legend = COUNT_LEGEND.search(response.content.decode())
+                shown[name] = strip_tags(legend.group(1)).strip() if legend else "?"
+        return timings, shown
+
+
+@contextmanager
+def _naive_scope():
+    """The list as it was: the scope by MPTT joins, the count without a time budget."""
+    with (
+        mock.patch.object(
+            DisputeQuerySet, "scope_q", lambda self, centers: subtree_scope_q(centers)
+        ),
+        mock.patch("disputes.models.case_scope_q", subtree_scope_q),
+        override_settings(LIST_COUNT_BUDGET_MS=0),
+    ):
+        yield
