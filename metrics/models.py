@@ -25,6 +25,9 @@ ROLLUP_COUNTERS = [name for name in Counters.names() if not name.endswith("_now"
 
 
 class Grain(models.TextChoices):
+    # Township rows hold the whole month only (no dimensions): the township dashboards'
+    # 12-month trend, without reading a year of cases.
+    TOWNSHIP = "township", _("乡级")
     COUNTY = "county", _("县级")
     CITY = "city", _("市级")
 
@@ -58,7 +61,7 @@ class MonthlyCounts(models.Model):
         related_name="+",
         null=True,
         blank=True,
-        help_text=_("县级行：所属市；市级行：所属省"),
+        help_text=_("乡级行：所属县级单位；县级行：所属市；市级行：所属省"),
     )
     month = models.DateField(
         verbose_name=_("月份"),

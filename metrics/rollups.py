@@ -1,6 +1,7 @@
 """Counters read from the monthly rollups, with the same shape as metrics.raw.raw_counters:
 for the whole deployment, a province, a city or a county, over whole months. A county's
-children (its townships) have no rollup rows: they are counted from the cases."""
+children (its townships) are counted from the cases; the townships' own whole-month rows
+serve their dashboards' 12-month trend (`township_months`)."""
 
 from collections import defaultdict
 
@@ -14,7 +15,7 @@ from .models import ROLLUP_COUNTERS, Dimension, Grain, MonthlyCounts, OpenCounts
 from .periods import Period
 from .raw import raw_counters
 
-__all__ = ["serves", "rollup_counters", "rollup_freshness"]
+__all__ = ["serves", "rollup_counters", "rollup_freshness", "township_months"]
 
 _GROUPS = {"category": Dimension.CATEGORY, "channel": Dimension.CHANNEL}
 _GROUPS["risk_level"] = Dimension.RISK
@@ -126,3 +127,24 @@ def rollup_freshness(center):
         return recounted
     rows, _child = _scope(center)
     return rows.aggregate(latest=Max("refreshed_at"))["latest"]
+
+
+def township_months(*, center, period: Period) -> dict:
+    """{first day of month: Counters} of a township's whole months, from its rollup rows
+    (the 12-month trend: a year of a busy township's cases is 15,000 rows all over the
+    table, its rollup rows are 12). Months without cases have no row."""
+    rows = MonthlyCounts.objects.filter(
+        grain=Grain.TOWNSHIP,
+        center=center,
+        dimension=Dimension.TOTAL,
+        month__gte=period.start,
+        month__lt=period.end,
+    ).values("month", *ROLLUP_COUNTERS)
+    result = {}
+    for row in rows:
+        counters = Counters()
+        month = row.pop("month")
+        for name, value in row.items():
+            setattr(counters, name, value)
+        result[month] = counters
+    return result

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from django.utils import timezone
 
-from centers.choices import Role
+from centers.choices import CenterLevel, Role
 from centers.models import Center
 from centers.models import subtree_q as center_subtree_q
 from disputes.choices import OPEN_STATUSES, Channel, RiskLevel
@@ -16,7 +16,7 @@ from disputes.models import Category, Dispute
 from .definitions import LEVELS_TOP_DOWN, Counters
 from .periods import Period, month_start, next_month
 from .raw import LOC_FIELD, raw_counters, subtree_q
-from .rollups import rollup_counters, rollup_freshness, serves
+from .rollups import rollup_counters, rollup_freshness, serves, township_months
 
 __all__ = [
     "DASHBOARD_ROLES",
@@ -53,6 +53,9 @@ class Dashboard:
     overdue_cases: list = field(default_factory=list)
     computed_at: datetime | None = None
     from_rollups: bool = False  # read from the monthly rollups (see metrics.rollups)
+    # When a township's trend comes from its rollup rows (the rest from its cases): as of
+    # the rollup job's last run.
+    trend_computed_at: datetime | None = None
 
 
 def dashboard_roots(user) -> list[Center]:
@@ -195,7 +198,11 @@ def dashboard(*, center: Center | None, period: Period, user) -> Dashboard:
     ]
 
     trend_period = _trend_period(period)
-    per_month = _counters(center, trend_period, "month")
+    if center is not None and center.level == CenterLevel.TOWNSHIP:
+        per_month = township_months(center=center, period=trend_period)
+        board.trend_computed_at = rollup_freshness(center) or board.computed_at
+    else:
+        per_month = _counters(center, trend_period, "month")
     months = {_month_key(k): v for k, v in per_month.items() if k is not None}
     month = trend_period.start
     while month < trend_period.end:

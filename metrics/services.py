@@ -1,6 +1,7 @@
 """Keeping the rollups current: steps mark the (county, month) cells they may change; a job
-recomputes marked cells from the cases (with the same code as everything else reads) and
-sums each touched city's month from its counties."""
+recomputes marked cells from the cases (with the same code as everything else reads), with
+the whole-month rows of the unit's townships, and sums each touched city's month from its
+counties."""
 
 import logging
 from collections import defaultdict
@@ -88,7 +89,22 @@ def _refresh_unit(unit: Center, month: date) -> Center | None:
         rows += _rows(
             split, grain=Grain.COUNTY, center=unit, parent=city, month=month, dimension=dimension
         )
+    per_township = raw_counters(center=unit, period=period, group="loc_township", extra=extra)
+    rows += [
+        MonthlyCounts(
+            grain=Grain.TOWNSHIP,
+            center_id=township,
+            parent=unit,
+            month=month,
+            dimension="",
+            value="",
+            **{name: getattr(values, name) for name in ROLLUP_COUNTERS},
+        )
+        for township, values in per_township.items()
+        if township is not None
+    ]
     MonthlyCounts.objects.filter(grain=Grain.COUNTY, center=unit, month=month).delete()
+    MonthlyCounts.objects.filter(grain=Grain.TOWNSHIP, parent=unit, month=month).delete()
     MonthlyCounts.objects.bulk_create([row for row in rows if _nonzero(row)])
     return city
 
@@ -260,6 +276,21 @@ def _county_rows(cells, city_cells, places, dimension):
         )
 
 
+def _township_rows(township_cells):
+    for (township, unit, month), counts in township_cells.items():
+        if not any(counts.values()):
+            continue  # as the job: no row for a month with nothing to count
+        yield MonthlyCounts(
+            grain=Grain.TOWNSHIP,
+            center_id=township,
+            parent_id=unit,
+            month=month,
+            dimension="",
+            value="",
+            **{name: counts.get(name, 0) for name in ROLLUP_COUNTERS},
+        )
+
+
 def _city_rows(city_cells, places, dimension):
     for (city, month, value), counts in city_cells.items():
         yield MonthlyCounts(
@@ -274,11 +305,12 @@ def _city_rows(city_cells, places, dimension):
 
 
 def rollups_build_all(*, batch_size: int = 5000) -> int:
-    """Recompute every county-grain and city-grain row in a few set-based passes over the
-    cases (GROUP BY unit, month and one dimension), for a first build or after a bulk load
-    — instead of one cell at a time. One dimension at a time is held in memory; city rows
-    are summed from their counties' cells as they are written. One transaction: readers see
-    the old rows or the new ones. Returns the number of rows written."""
+    """Recompute every row (township, county and city grain) in a few set-based passes over
+    the cases (GROUP BY unit, month and one dimension; the whole-month pass by township too),
+    for a first build or after a bulk load — instead of one cell at a time. One dimension at
+    a time is held in memory; county rows are summed from their townships' cells and city
+    rows from their counties' as they are written. One transaction: readers see the old rows
+    or the new ones. Returns the number of rows written."""
     from itertools import islice
 
     from django.db.models.functions import Coalesce, TruncMonth
@@ -300,6 +332,7 @@ def rollups_build_all(*, batch_size: int = 5000) -> int:
         DirtyMonth.objects.all().delete()
         for dimension in [Dimension.TOTAL, *DIMENSIONS]:
             cells: dict = defaultdict(lambda: defaultdict(int))
+            township_cells: dict = defaultdict(lambda: defaultdict(int))
             for queryset, moment, prefix, aggregates in sections:
                 annotated = queryset.annotate(
                     unit=Coalesce(f"{prefix}loc_county", f"{prefix}loc_city"),
@@ -309,15 +342,26 @@ def rollups_build_all(*, batch_size: int = 5000) -> int:
                 if dimension:
                     annotated = annotated.annotate(dim_value=F(f"{prefix}{dimension}"))
                     keys.append("dim_value")
+                else:
+                    annotated = annotated.annotate(township=F(f"{prefix}loc_township"))
+                    keys.append("township")
                 rows = annotated.values(*keys).annotate(**aggregates).order_by()
                 for row in rows.iterator(chunk_size=10_000):
                     value = row.pop("dim_value", "")
                     if dimension and value is None:
                         continue
+                    township = row.pop("township", None)
                     month = timezone.localtime(row.pop("month")).date()
-                    cell = cells[(row.pop("unit"), month, str(value))]
+                    unit = row.pop("unit")
+                    cell = cells[(unit, month, str(value))]
                     for name, count in row.items():
                         cell[name] += count or 0
+                    if township is not None:
+                        township_cell = township_cells[(township, unit, month)]
+                        for name, count in row.items():
+                            township_cell[name] += count or 0
+            written += save(_township_rows(township_cells))
+            del township_cells
             city_cells: dict = defaultdict(lambda: defaultdict(int))
             written += save(_county_rows(cells, city_cells, places, dimension))
             del cells

@@ -184,3 +184,70 @@ def test_the_set_based_build_leaves_the_planner_fresh_statistics(center_tree):
         rows = model.objects.count()
         assert rows > 0
         assert _planner_row_count(model._meta.db_table) == rows, model.__name__
+
+
+def _raw_months(center, period) -> dict:
+    from django.utils import timezone
+
+    raw = raw_counters(center=center, period=period, group="month")
+    return {timezone.localtime(k).date(): v for k, v in raw.items() if k is not None}
+
+
+def test_each_townships_months_agree_with_its_cases(rolled, center_tree):
+    from metrics.rollups import township_months
+
+    period = months(date(2024, 12, 1), 14)
+    townships = [center_tree.township, center_tree.sibling_township, center_tree.other_township]
+    assert any(township_months(center=t, period=period) for t in townships)
+    for township in townships:
+        assert as_dicts(township_months(center=township, period=period)) == as_dicts(
+            _raw_months(township, period)
+        ), township
+
+
+def test_a_township_dashboard_reads_its_trend_from_the_rollups(
+    rolled, register, people, center_tree
+):
+    admin = UserFactory(is_superuser=True)
+    year = Period.year(2025)
+    board = dashboard(center=center_tree.township, period=year, user=admin)
+    assert not board.from_rollups and board.trend_computed_at is not None
+    raw = _raw_months(center_tree.township, months(date(2025, 1, 1), 12))
+    assert [(m, c.as_dict()) for m, c in board.trend] == [
+        (m, raw.get(m, Counters()).as_dict()) for m, _c in board.trend
+    ]
+    # A new case shows in the trend once the job has run (the page says as of when).
+    now = date.today().replace(day=1)
+    this_year = Period(now, next_month(now))
+    register()
+    trend = dict(dashboard(center=center_tree.township, period=this_year, user=admin).trend)
+    assert trend[now].received == _raw_months(center_tree.township, this_year)[now].received - 1
+    rollups_refresh()
+    trend = dict(dashboard(center=center_tree.township, period=this_year, user=admin).trend)
+    assert trend[now].received == _raw_months(center_tree.township, this_year)[now].received
+    dispute_accept(dispute_id=register().dispute.pk, actor=people.village_mediator)
+    rollups_refresh()
+    trend = dict(dashboard(center=center_tree.township, period=this_year, user=admin).trend)
+    assert trend[now].as_dict() == _raw_months(center_tree.township, this_year)[now].as_dict()
+
+
+def test_the_migration_marks_the_computed_cells_for_their_townships(rolled, center_tree):
+    import importlib
+
+    from django.apps import apps
+
+    MonthlyCounts.objects.filter(grain="township").delete()  # as before the migration
+    migration = importlib.import_module("metrics.migrations.0004_township_grain")
+    migration.mark_cells_for_townships(apps, None)
+    cells = set(
+        MonthlyCounts.objects.filter(grain="county", dimension="").values_list("center", "month")
+    )
+    assert set(DirtyMonth.objects.values_list("center", "month")) == cells
+    while rollups_refresh(limit=50):
+        pass
+    period = months(date(2024, 12, 1), 14)
+    from metrics.rollups import township_months
+
+    assert as_dicts(township_months(center=center_tree.township, period=period)) == as_dicts(
+        _raw_months(center_tree.township, period)
+    )

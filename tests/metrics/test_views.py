@@ -512,3 +512,12 @@ def test_the_pages_in_english(client, center_tree, history, member):
     ).content.decode()
     assert "Monthly Report" in report and "March 2025" in report
     assert "月报" not in report
+
+
+def test_a_township_page_says_its_trend_is_from_the_monthly_rollups(client, center_tree):
+    make_history(center_tree, seed=3)
+    client.force_login(UserFactory(is_superuser=True))
+    township = client.get(page_url(center_tree.township)).content.decode()
+    assert 'data-testid="trend-from-rollups"' in township and "按月汇总，计算于" in township
+    county = client.get(page_url(center_tree.county)).content.decode()
+    assert 'data-testid="trend-from-rollups"' not in county
