@@ -12,7 +12,7 @@ from centers.models import Center
 from governance.filters import StrictBooleanFilter
 
 from ..choices import OPEN_STATUSES, Channel, FollowUpStatus, RiskLevel, Status
-from ..filtersets import SEARCH_MAX_LENGTH, TRACKING_NUMBER, StableOrderingFilter
+from ..filtersets import SEARCH_MAX_LENGTH, StableOrderingFilter, exact_number_lookup
 from ..models import Category, Dispute, FollowUp
 
 __all__ = ["CaseFilterSet", "FollowUpFilterSet"]
@@ -96,9 +96,9 @@ class CaseFilterSet(filters.FilterSet):
         value = (value or "").strip()
         if not value:
             return queryset
-        exact = queryset.filter(tracking_number=value)
-        if TRACKING_NUMBER.fullmatch(value) or exact.exists():
-            return exact  # a whole tracking number: one case, by the unique index
+        exact = exact_number_lookup(queryset, value)
+        if exact is not None:
+            return exact
         return queryset.filter(Q(tracking_number__icontains=value) | Q(summary__icontains=value))
 
 
