@@ -28,6 +28,7 @@ __all__ = [
     "CappedPaginator",
     "CappedPageNumberPagination",
     "COUNT_CAP",
+    "budget_statements",
     "rough",
     "StrictPageNumberPagination",
 ]
@@ -37,6 +38,14 @@ COUNT_CAP = 10_000
 
 # PostgreSQL's SQLSTATE for a statement cancelled by statement_timeout.
 QUERY_CANCELED = "57014"
+# The statements the time budget adds to a list's queries on PostgreSQL, whatever the list:
+# at most a savepoint, setting the timeout, restoring it and releasing the savepoint.
+BUDGET_STATEMENTS = 4
+
+
+def budget_statements(connection) -> int:
+    """How many statements the count's time budget adds on this database (0 on SQLite)."""
+    return BUDGET_STATEMENTS if connection.vendor == "postgresql" else 0
 
 
 def rough(number: int) -> int:
@@ -71,12 +80,12 @@ class CappedPaginator(Paginator):
             # setting, which is local to it) carries on as before.
             with transaction.atomic(using=capped.db):
                 with connection.cursor() as cursor:
-                    cursor.execute("SELECT current_setting('statement_timeout')")
-                    before = cursor.fetchone()[0]
                     cursor.execute(
-                        "SELECT set_config('statement_timeout', %s, true)",
+                        "SELECT current_setting('statement_timeout'), "
+                        "set_config('statement_timeout', %s, true)",
                         [f"{int(self.budget_ms)}ms"],
                     )
+                    before = cursor.fetchone()[0]
                 counted = capped.count()
                 with connection.cursor() as cursor:
                     cursor.execute("SELECT set_config('statement_timeout', %s, true)", [before])
